@@ -14,8 +14,13 @@ scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 cc=${CC:-gcc}
 if [ "${SANITIZE:-0}" = "1" ]; then
+    # clang so that the fuzz targets are real libFuzzer binaries under ASan+UBSan.
+    cc=${CC:-clang}
     build="$root/build-sanitize"
     cmake_args=(-DMK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+    if [ "$cc" = "clang" ]; then
+        cmake_args+=(-DMK_FUZZ=ON)
+    fi
     # Leak checking stays on; abort on the first UBSan report.
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
