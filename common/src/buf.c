@@ -124,8 +124,8 @@ MK_RESULT mk_buf_put_u64be(mk_buf *b, uint64_t v) { return put_uint(b, v, 8, 1);
 /* Overwrite n bytes at offset at with v in the given byte order. */
 static MK_RESULT patch_uint(mk_buf *b, size_t at, uint64_t v, size_t n, int big_endian)
 {
-    ENSURE_MSG(at <= b->len && n <= b->len - at, MK_E_BOUNDS, "patch at %zu outside %zu bytes",
-               at, b->len);
+    ENSURE_MSG(at <= b->len && n <= b->len - at, MK_E_BOUNDS, "patch at %zu outside %zu bytes", at,
+               b->len);
     for (size_t i = 0; i < n; i++) {
         size_t shift = big_endian ? (n - 1 - i) * 8 : i * 8;
         b->data[at + i] = (uint8_t)(v >> shift);
@@ -133,6 +133,15 @@ static MK_RESULT patch_uint(mk_buf *b, size_t at, uint64_t v, size_t n, int big_
     return MK_OK;
 }
 
-MK_RESULT mk_buf_patch_u16be(mk_buf *b, size_t at, uint16_t v) { return patch_uint(b, at, v, 2, 1); }
-MK_RESULT mk_buf_patch_u16le(mk_buf *b, size_t at, uint16_t v) { return patch_uint(b, at, v, 2, 0); }
-MK_RESULT mk_buf_patch_u32le(mk_buf *b, size_t at, uint32_t v) { return patch_uint(b, at, v, 4, 0); }
+MK_RESULT mk_buf_patch_u16be(mk_buf *b, size_t at, uint16_t v)
+{
+    return patch_uint(b, at, v, 2, 1);
+}
+MK_RESULT mk_buf_patch_u16le(mk_buf *b, size_t at, uint16_t v)
+{
+    return patch_uint(b, at, v, 2, 0);
+}
+MK_RESULT mk_buf_patch_u32le(mk_buf *b, size_t at, uint32_t v)
+{
+    return patch_uint(b, at, v, 4, 0);
+}

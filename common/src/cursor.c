@@ -18,7 +18,10 @@ size_t mk_cursor_remaining(const mk_cursor *c) { return c->len - c->pos; }
 size_t mk_cursor_pos(const mk_cursor *c) { return c->pos; }
 bool mk_cursor_failed(const mk_cursor *c) { return c->failed; }
 bool mk_cursor_done(const mk_cursor *c) { return !c->failed && c->pos == c->len; }
-const uint8_t *mk_cursor_ptr(const mk_cursor *c) { return c->data != NULL ? c->data + c->pos : NULL; }
+const uint8_t *mk_cursor_ptr(const mk_cursor *c)
+{
+    return c->data != NULL ? c->data + c->pos : NULL;
+}
 
 /* Check that n more bytes can be read; on failure set the sticky flag. */
 static MK_RESULT cursor_need(mk_cursor *c, size_t n)
@@ -28,8 +31,7 @@ static MK_RESULT cursor_need(mk_cursor *c, size_t n)
     }
     if (n > c->len - c->pos) {
         c->failed = true;
-        BAIL_MSG(MK_E_BOUNDS, "need %zu bytes at offset %zu, %zu left", n, c->pos,
-                 c->len - c->pos);
+        BAIL_MSG(MK_E_BOUNDS, "need %zu bytes at offset %zu, %zu left", n, c->pos, c->len - c->pos);
     }
     return MK_OK;
 }

@@ -62,8 +62,16 @@ static int write_file(const char *path, const char *text, mode_t mode)
 
 int mk_softhsm_add_token(mk_softhsm *h, const char *label, char *uri_out, size_t uri_len)
 {
-    char *argv[] = {(char *)MK_SOFTHSM2_UTIL, "--init-token", "--free", "--label", (char *)label,
-                    "--so-pin", MK_TEST_SO_PIN, "--pin", MK_TEST_USER_PIN, NULL};
+    char *argv[] = {(char *)MK_SOFTHSM2_UTIL,
+                    "--init-token",
+                    "--free",
+                    "--label",
+                    (char *)label,
+                    "--so-pin",
+                    MK_TEST_SO_PIN,
+                    "--pin",
+                    MK_TEST_USER_PIN,
+                    NULL};
     if (mk_run(argv) != 0) {
         fprintf(stderr, "softhsm fixture: softhsm2-util --init-token %s failed\n", label);
         return -1;
@@ -96,7 +104,8 @@ int mk_softhsm_setup(mk_softhsm *h, const char *label)
              "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n"
              "slots.removable = false\nlibrary.reset_on_fork = true\n",
              h->tokendir);
-    if (write_file(h->conf, conf, 0600) != 0 || write_file(h->pin_file, MK_TEST_USER_PIN, 0600) != 0) {
+    if (write_file(h->conf, conf, 0600) != 0 ||
+        write_file(h->pin_file, MK_TEST_USER_PIN, 0600) != 0) {
         fprintf(stderr, "softhsm fixture: cannot write config\n");
         return -1;
     }

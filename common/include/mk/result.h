@@ -29,22 +29,22 @@ typedef struct mk_result {
 /* Error classes. The message says what happened; the code says what kind. */
 typedef enum mk_err {
     MK_E_NONE = 0,
-    MK_E_NOMEM,     /* allocation failed */
-    MK_E_BOUNDS,    /* read or write past a cursor/buffer limit */
-    MK_E_INVALID,   /* malformed input or bad argument */
-    MK_E_TOOBIG,    /* input over a hard cap */
-    MK_E_IO,        /* file or socket error */
-    MK_E_NOT_FOUND, /* selector matched nothing */
-    MK_E_AMBIGUOUS, /* selector matched more than one */
-    MK_E_EXISTS,    /* object already exists */
-    MK_E_PKCS11,    /* a Cryptoki call failed */
-    MK_E_TOKEN_LOST,/* token removed or sessions invalidated */
-    MK_E_PIN,       /* PIN could not be obtained or was rejected */
-    MK_E_POLICY,    /* a security policy check failed */
-    MK_E_CRYPTO,    /* a cryptographic check failed (bad tag, bad signature) */
-    MK_E_PERM,      /* permission denied */
-    MK_E_STATE,     /* operation not valid in the current state */
-    MK_E_INTERNAL,  /* a bug */
+    MK_E_NOMEM,      /* allocation failed */
+    MK_E_BOUNDS,     /* read or write past a cursor/buffer limit */
+    MK_E_INVALID,    /* malformed input or bad argument */
+    MK_E_TOOBIG,     /* input over a hard cap */
+    MK_E_IO,         /* file or socket error */
+    MK_E_NOT_FOUND,  /* selector matched nothing */
+    MK_E_AMBIGUOUS,  /* selector matched more than one */
+    MK_E_EXISTS,     /* object already exists */
+    MK_E_PKCS11,     /* a Cryptoki call failed */
+    MK_E_TOKEN_LOST, /* token removed or sessions invalidated */
+    MK_E_PIN,        /* PIN could not be obtained or was rejected */
+    MK_E_POLICY,     /* a security policy check failed */
+    MK_E_CRYPTO,     /* a cryptographic check failed (bad tag, bad signature) */
+    MK_E_PERM,       /* permission denied */
+    MK_E_STATE,      /* operation not valid in the current state */
+    MK_E_INTERNAL,   /* a bug */
 } mk_err;
 
 static inline bool mk_ok(mk_result r) { return r.failed == 0; }
