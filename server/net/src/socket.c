@@ -1,6 +1,7 @@
 /*
  * TCP sockets for listeners and connectors, and the plain mk_conn.
  */
+#define _GNU_SOURCE /* accept4 */
 #include "net/socket.h"
 
 #include <arpa/inet.h>
