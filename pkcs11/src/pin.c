@@ -313,7 +313,11 @@ MK_RESULT p11_pin_read(const p11_pin_source *src, const char *what, mk_secret **
     ENSURE_MSG(src != NULL && out != NULL, MK_E_INVALID, "PIN source: none given");
     *out = NULL;
     switch (src->kind) {
-    case P11_PIN_FILE: return read_file(src->path, out);
+    case P11_PIN_FILE:
+        /* A hand-built source may lack the terminator; never read past the array. */
+        ENSURE_MSG(memchr(src->path, '\0', sizeof(src->path)) != NULL && src->path[0] != '\0',
+                   MK_E_INVALID, "PIN source: file: path is empty or unterminated");
+        return read_file(src->path, out);
     case P11_PIN_FD: return read_fd(src->fd, out);
     case P11_PIN_PROMPT: return read_prompt(what, out);
     case P11_PIN_PINPAD: return MK_OK;

@@ -639,6 +639,13 @@ static void test_read_bad_arguments(void **state)
     assert_int_equal(mk_error_code(), MK_E_INVALID);
     p11_pin_source src;
     memset(&src, 0, sizeof(src));
+    src.kind = P11_PIN_FILE;
+    assert_true(mk_failed(p11_pin_read(&src, "x", &s)));
+    assert_int_equal(mk_error_code(), MK_E_INVALID);
+    memset(src.path, 'a', sizeof(src.path));
+    assert_true(mk_failed(p11_pin_read(&src, "x", &s)));
+    assert_int_equal(mk_error_code(), MK_E_INVALID);
+    assert_msg_has("unterminated");
     src.kind = (p11_pin_kind)42;
     assert_true(mk_failed(p11_pin_read(&src, "x", &s)));
     assert_int_equal(mk_error_code(), MK_E_INVALID);
