@@ -199,7 +199,11 @@ static MK_RESULT read_fd(int fd, mk_secret **out)
 
 /* ---- prompt ---- */
 
-/* The prompt, with anything unprintable in the token label replaced. */
+/*
+ * The prompt. The label comes from the token: control characters are replaced
+ * (a hostile label must not drive the terminal) and Cryptoki's blank padding
+ * is dropped.
+ */
 static void build_prompt(const char *label, char *buf, size_t size)
 {
     size_t n = 0;
@@ -209,8 +213,12 @@ static void build_prompt(const char *label, char *buf, size_t size)
     if (label == NULL) {
         return;
     }
-    for (; *label != '\0' && n + 4 < size; label++) {
-        unsigned char c = (unsigned char)*label;
+    size_t len = strlen(label);
+    while (len > 0 && label[len - 1] == ' ') {
+        len--;
+    }
+    for (size_t i = 0; i < len && n + 4 < size; i++) {
+        unsigned char c = (unsigned char)label[i];
         buf[n++] = (c >= 0x20 && c != 0x7f) ? (char)c : '?';
     }
     snprintf(buf + n, size - n, "': ");

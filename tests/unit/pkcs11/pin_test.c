@@ -524,7 +524,7 @@ static void pty_child(const char *slave, const char *expect_pin, mk_err expect_e
     if (mk_failed(p11_pin_source_parse("prompt", &src))) {
         _exit(22);
     }
-    mk_result r = p11_pin_read(&src, "Tok\x1b[2J", &pin);
+    mk_result r = p11_pin_read(&src, "Tok\x1b[2J      ", &pin);
     struct termios t;
     if (tcgetattr(s, &t) != 0 || (t.c_lflag & ECHO) == 0 || (t.c_lflag & ICANON) == 0) {
         _exit(23); /* terminal not restored */
@@ -596,7 +596,7 @@ static void test_prompt_on_pty(void **state)
     (void)state;
     char shown[1024] = "";
     run_pty("pty-PIN-7731\n", "pty-PIN-7731", MK_E_NONE, shown, sizeof(shown));
-    /* The label's escape sequence is neutralised and the PIN is not echoed. */
+    /* The label's escape sequence is neutralised, its padding dropped, the PIN not echoed. */
     assert_non_null(strstr(shown, "Enter PIN for 'Tok?[2J': "));
     assert_null(strstr(shown, "pty-PIN-7731"));
 }
