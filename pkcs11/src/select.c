@@ -197,7 +197,6 @@ MK_RESULT p11_select_again(p11_module *m, const p11_token_info *want, CK_SLOT_ID
         }
     }
     free(slots);
-    ENSURE_MSG(found, MK_E_TOKEN_LOST, "token '%s' (serial %s) is not present", want->label,
-               want->serial);
+    ENSURE_MSG(found, MK_E_TOKEN_LOST, "no slot holds it (serial %s) any more", want->serial);
     return MK_OK;
 }

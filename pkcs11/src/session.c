@@ -112,8 +112,9 @@ static MK_RESULT recover_locked(p11_token *t)
     }
     forget_sessions_locked(t, true);
     if (mk_failed(locate_locked(t))) {
-        ENSURE_MSG(m->owns_init, MK_E_TOKEN_LOST, "token '%s' (serial %s) is not present",
-                   t->info.label, t->info.serial);
+        ENSURE_MSG(m->owns_init, MK_E_TOKEN_LOST,
+                   "no slot holds it (serial %s), and module %s belongs to another component",
+                   t->info.serial, m->path);
         MK_LOG_DEBUG("pkcs11: token '%s' not found; re-initialising %s", t->info.label, m->path);
         GUARD(p11_module_reinit_locked(m));
         t->mod_gen = m->gen;
@@ -121,8 +122,12 @@ static MK_RESULT recover_locked(p11_token *t)
     }
     GUARD(start_locked(t, after_fork));
     t->lost = false;
-    MK_LOG_INFO("pkcs11: token '%s' is available again (slot %lu)", t->info.label,
-                (unsigned long)t->info.slot_id);
+    if (after_fork) {
+        MK_LOG_DEBUG("pkcs11: token '%s' reopened after fork", t->info.label);
+    } else {
+        MK_LOG_INFO("pkcs11: token '%s' is available again (slot %lu)", t->info.label,
+                    (unsigned long)t->info.slot_id);
+    }
     return MK_OK;
 }
 
