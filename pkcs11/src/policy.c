@@ -56,6 +56,10 @@ static const check_def aes_checks[] = {
 #undef F
 #undef S
 
+static _Atomic CK_ATTRIBUTE_TYPE g_debug_fail = (CK_ATTRIBUTE_TYPE)-1;
+
+void p11_policy_debug_fail(CK_ATTRIBUTE_TYPE attr) { atomic_store(&g_debug_fail, attr); }
+
 /* One attribute; a token-loss answer aborts the report. */
 static MK_RESULT run_check(p11_session *s, CK_OBJECT_HANDLE h, const check_def *d,
                            p11_policy_check *out)
@@ -78,6 +82,9 @@ static MK_RESULT run_check(p11_session *s, CK_OBJECT_HANDLE h, const check_def *
         out->value = out->rv == CKR_OK && a.ulValueLen == sizeof(v) && v == CK_TRUE;
         out->ok = out->rv == CKR_OK && a.ulValueLen == sizeof(v) &&
                   out->value == (d->expect == P11_EXPECT_TRUE);
+    }
+    if (d->attr == atomic_load(&g_debug_fail)) {
+        out->ok = false;
     }
     if (p11_rv_is_token_lost(out->rv)) {
         return p11_session_fail(s, "C_GetAttributeValue", out->rv);

@@ -58,4 +58,12 @@ const p11_policy_check *p11_policy_report_find(const p11_policy_report *r, CK_AT
  */
 MK_RESULT p11_policy_render(const p11_policy_report *r, mk_buf *out);
 
+/*
+ * For tests only: make the check of `attr` fail in every report from now on,
+ * as if the token had answered wrongly (pass (CK_ATTRIBUTE_TYPE)-1 to stop).
+ * It can only make a report stricter; it lets tests drive the "policy not
+ * met: destroy the new objects" path of key generation.
+ */
+void p11_policy_debug_fail(CK_ATTRIBUTE_TYPE attr);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "mk/buf.h"
 #include "p11/keygen.h"
+#include "p11/objects.h"
 #include "p11/protector.h"
 #include "p11/uri.h"
 
@@ -302,6 +303,107 @@ static void test_find_errors(void **state)
     p11_key_unref(b);
 }
 
+static size_t count_label(p11t *t, const char *label)
+{
+    p11_uri *sel = NULL;
+    P11T_OK(p11_uri_new(&sel));
+    P11T_OK(p11_uri_set(sel, P11_URI_OBJECT, label));
+    p11_object_list *l = NULL;
+    P11T_OK(p11_objects_find_all(t->tok, sel, &l));
+    size_t n = p11_object_list_count(l);
+    p11_object_list_free(l);
+    p11_uri_free(sel);
+    return n;
+}
+
+/* A key pair that fails the report is destroyed, and its label is free again. */
+static void test_policy_failure_destroys(void **state)
+{
+    p11t *t = *state;
+    p11_policy_debug_fail(CKA_NEVER_EXTRACTABLE);
+    p11_keygen_params p = {P11_KEY_RSA, 2048, "doomed"};
+    p11_policy_report r;
+    p11_key *k = NULL;
+    mk_error_clear();
+    mk_result res = p11_keygen(t->tok, &p, &k, &r);
+    p11_policy_debug_fail((CK_ATTRIBUTE_TYPE)-1);
+    assert_true(mk_failed(res));
+    assert_int_equal(mk_error_code(), MK_E_POLICY);
+    assert_non_null(strstr(mk_error_message(), "'doomed' does not meet the attribute policy"));
+    assert_null(k);
+    assert_false(r.pass);
+    const p11_policy_check *c = p11_policy_report_find(&r, CKA_NEVER_EXTRACTABLE);
+    assert_false(c->ok);
+    assert_int_equal(c->rv, CKR_OK); /* what the token said is kept */
+    assert_true(c->value);
+    assert_true(p11_policy_report_find(&r, CKA_SENSITIVE)->ok);
+    assert_int_equal(count_label(t, "doomed"), 0);
+    P11T_OK(p11_keygen(t->tok, &p, &k, &r));
+    assert_true(r.pass);
+    assert_int_equal(count_label(t, "doomed"), 2);
+    p11_key_unref(k);
+
+    p11_policy_debug_fail(CKA_VALUE);
+    p11_protector *prot = NULL;
+    mk_error_clear();
+    res = p11_protector_generate(t->tok, "doomed-prot", &prot, &r);
+    p11_policy_debug_fail((CK_ATTRIBUTE_TYPE)-1);
+    assert_true(mk_failed(res));
+    assert_int_equal(mk_error_code(), MK_E_POLICY);
+    assert_false(p11_policy_report_find(&r, CKA_VALUE)->ok);
+    P11T_FAILS(p11_protector_find_label(t->tok, "doomed-prot", &prot), MK_E_NOT_FOUND);
+}
+
+/*
+ * A weak key made behind our back (raw Cryptoki: extractable, not sensitive):
+ * the report says exactly what the token said and fails.
+ */
+static void test_report_on_weak_key(void **state)
+{
+    p11t *t = *state;
+    CK_FUNCTION_LIST *f = p11_module_functions(p11_token_module(t->tok));
+    CK_SESSION_HANDLE s;
+    assert_int_equal(f->C_OpenSession(p11_token_get_info(t->tok)->slot_id,
+                                      CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s),
+                     CKR_OK);
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG bits = 2048;
+    uint8_t id[] = {0xee, 0x01};
+    CK_ATTRIBUTE pub[] = {
+        {CKA_TOKEN, &yes, 1}, {CKA_MODULUS_BITS, &bits, sizeof(bits)}, {CKA_ID, id, sizeof(id)}};
+    CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, 1},    {CKA_PRIVATE, &yes, 1},
+                           {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1},
+                           {CKA_SIGN, &yes, 1},     {CKA_ID, id, sizeof(id)},
+                           {CKA_LABEL, "weak", 4}};
+    CK_MECHANISM mech = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE hp, hk;
+    assert_int_equal(f->C_GenerateKeyPair(s, &mech, pub, 3, priv, 7, &hp, &hk), CKR_OK);
+    assert_int_equal(f->C_CloseSession(s), CKR_OK);
+
+    p11_key *k = NULL;
+    P11T_OK(p11_key_find_by_id(t->tok, id, sizeof(id), &k));
+    p11_policy_report r;
+    P11T_OK(p11_key_policy_check(k, &r));
+    assert_false(r.pass);
+    const p11_policy_check *c = p11_policy_report_find(&r, CKA_SENSITIVE);
+    assert_false(c->ok);
+    assert_false(c->value);
+    c = p11_policy_report_find(&r, CKA_EXTRACTABLE);
+    assert_false(c->ok);
+    assert_true(c->value);
+    c = p11_policy_report_find(&r, CKA_PRIVATE_EXPONENT);
+    assert_false(c->ok);
+    assert_int_equal(c->rv, CKR_OK); /* the token handed the exponent out */
+    assert_true(p11_policy_report_find(&r, CKA_TOKEN)->ok);
+    mk_buf b;
+    mk_buf_init(&b, 0);
+    P11T_OK(p11_policy_render(&r, &b));
+    assert_non_null(strstr((const char *)b.data, "token: readable"));
+    assert_non_null(strstr((const char *)b.data, "'weak': FAIL"));
+    mk_buf_cleanup(&b);
+    p11_key_unref(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_render, p11t_setup, p11t_teardown),
         cmocka_unit_test_setup_teardown(test_find_by_uri, p11t_setup, p11t_teardown),
         cmocka_unit_test_setup_teardown(test_find_errors, p11t_setup, p11t_teardown),
+        cmocka_unit_test_setup_teardown(test_policy_failure_destroys, p11t_setup, p11t_teardown),
+        cmocka_unit_test_setup_teardown(test_report_on_weak_key, p11t_setup, p11t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
