@@ -219,6 +219,6 @@ MK_RESULT tds_token_end(mk_buf *out, size_t at)
 
 MK_RESULT tds_check_no_nul(const char *s, size_t len, const char *what)
 {
-    ENSURE_MSG(memchr(s, 0, len) == NULL, MK_E_INVALID, "%s contains a NUL character", what);
+    ENSURE_MSG(len == 0 || memchr(s, 0, len) == NULL, MK_E_INVALID, "%s contains a NUL character", what);
     return MK_OK;
 }
