@@ -281,7 +281,7 @@ out:
 static MK_RESULT cert_create_locked(cat_db *db, const cat_cert_new *c, const cat_cert_meta *m,
                                     int32_t *certificate_id)
 {
-    int32_t owner = c->owner_id != 0 ? c->owner_id : CAT_DBO_ID;
+    int32_t owner = c->owner_id != CAT_DEFAULT_OWNER ? c->owner_id : CAT_DBO_ID;
     GUARD(check_owner(db, owner));
     GUARD(check_unique(db, c->name, m));
     int32_t id = 0;
@@ -379,8 +379,9 @@ MK_RESULT cat_cert_set_backup_date(cat_db *db, const char *name, int64_t when_ms
 MK_RESULT cat_cert_set_owner(cat_db *db, const char *name, int32_t owner_id)
 {
     GUARD(cat_atomic_begin(db));
-    return cat_atomic_end(db, cert_update(db, name,
-                                          "UPDATE certificates SET principal_id = ?2"
-                                          " WHERE certificate_id = ?1",
-                                          owner_id != 0 ? owner_id : CAT_DBO_ID, true));
+    return cat_atomic_end(db,
+                          cert_update(db, name,
+                                      "UPDATE certificates SET principal_id = ?2"
+                                      " WHERE certificate_id = ?1",
+                                      owner_id != CAT_DEFAULT_OWNER ? owner_id : CAT_DBO_ID, true));
 }

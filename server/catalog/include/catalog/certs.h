@@ -45,10 +45,13 @@ typedef struct cat_cert_meta {
 MK_RESULT cat_cert_meta_from_der(const uint8_t *der, size_t len, cat_cert_meta *out);
 void cat_cert_meta_cleanup(cat_cert_meta *m);
 
+/* owner_id value meaning "the default owner", dbo. */
+#define CAT_DEFAULT_OWNER (-1)
+
 /* A certificate to add (all pointers borrowed). */
 typedef struct cat_cert_new {
     const char *name;
-    int32_t owner_id; /* database principal; 0 is taken to mean dbo (1) */
+    int32_t owner_id; /* database user, or CAT_DEFAULT_OWNER (dbo) */
     const uint8_t *der;
     size_t der_len;
     /* Private key on the token: CKA_ID (1..CAT_TOKEN_ID_MAX bytes) and label. */
@@ -104,7 +107,11 @@ MK_RESULT cat_cert_drop(cat_db *db, const char *name);
 /* BACKUP CERTIFICATE: record when. MK_E_NOT_FOUND + CAT_R_CERT_MISSING. */
 MK_RESULT cat_cert_set_backup_date(cat_db *db, const char *name, int64_t when_ms);
 
-/* ALTER AUTHORIZATION ON CERTIFICATE: new owner user (errors as cat_cert_create). */
+/*
+ * ALTER AUTHORIZATION ON CERTIFICATE: new owner user or CAT_DEFAULT_OWNER.
+ * Errors: MK_E_NOT_FOUND + CAT_R_CERT_MISSING, and the owner errors of
+ * cat_cert_create.
+ */
 MK_RESULT cat_cert_set_owner(cat_db *db, const char *name, int32_t owner_id);
 
 #endif
