@@ -87,8 +87,8 @@ static MK_RESULT module_open(const char *path, p11_module **out)
     res = MK_OK;
 out:
     if (m != NULL) {
-        if (m->dl != NULL) {
-            dlclose(m->dl);
+        if (m->dl != NULL && m->f == NULL) {
+            dlclose(m->dl); /* none of its code ran: safe to unload */
         }
         pthread_rwlock_destroy(&m->lock);
         free(m->path);
@@ -155,7 +155,13 @@ void p11_module_unref(p11_module *m)
             MK_LOG_DEBUG("pkcs11: C_Finalize(%s): %s", m->path, p11_rv_name(rv));
         }
     }
-    dlclose(m->dl);
+    /*
+     * The library stays mapped (no dlclose): many modules are not safe to
+     * unload (thread-local destructors, atexit handlers, their own OpenSSL
+     * state), and leak reports from code that is still mapped can be
+     * attributed and suppressed. A later load of the same path gets the same
+     * mapping back from dlopen.
+     */
     pthread_rwlock_destroy(&m->lock);
     free(m->path);
     free(m);
