@@ -85,8 +85,10 @@ MK_RESULT sql_lex_into(sql_arena *arena, const char *text, size_t len, sql_token
                        size_t *ntoks, sql_error *err);
 
 /*
- * True when the string token at index i of toks stands where a password goes
- * (after PASSWORD or PASSWORD =): error texts must not show it.
+ * True when the string token at index i of toks (i may be the count of
+ * tokens so far) may stand where a password goes: a PASSWORD, OLD_PASSWORD
+ * or SECRET keyword among the three tokens before it, or BY right before it.
+ * Error texts show such a string as '******'.
  */
 bool sql_tok_is_secret(const sql_token *toks, size_t i);
 
@@ -201,6 +203,7 @@ MK_RESULT sql_parse_alter_auth(sql_parser *p, sql_stmt *s);
 /* ---- Rendering (render*.c) ------------------------------------------------ */
 
 MK_RESULT sql_r_str(mk_buf *out, const char *s);                   /* as is */
+MK_RESULT sql_r_upper(mk_buf *out, const char *s);                 /* ASCII upper case */
 MK_RESULT sql_r_name(mk_buf *out, const char *name);               /* [name] */
 MK_RESULT sql_r_string(mk_buf *out, const char *s, bool national); /* 'text' / N'text' */
 MK_RESULT sql_r_secret(mk_buf *out);                               /* '******' */

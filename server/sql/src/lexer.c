@@ -533,17 +533,19 @@ out:
 bool sql_tok_is_secret(const sql_token *toks, size_t i)
 {
     static const char *const keys[] = {"PASSWORD", "OLD_PASSWORD", "SECRET"};
-    size_t at = i;
-    if (at >= 1 && toks[at - 1].kind == SQL_TOK_EQ) {
-        at--;
-    }
-    if (at == 0 || toks[at - 1].kind != SQL_TOK_IDENT) {
-        return false;
-    }
-    const sql_token *k = &toks[at - 1];
-    for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
-        if (sql_ieq(k->value, k->value_len, keys[j])) {
+    /* Conservative: a password keyword among the three tokens before, or `BY 'x'`. */
+    for (size_t back = 1; back <= 3 && back <= i; back++) {
+        const sql_token *k = &toks[i - back];
+        if (k->kind != SQL_TOK_IDENT) {
+            continue;
+        }
+        if (back == 1 && sql_ieq(k->value, k->value_len, "BY")) {
             return true;
+        }
+        for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
+            if (sql_ieq(k->value, k->value_len, keys[j])) {
+                return true;
+            }
         }
     }
     return false;

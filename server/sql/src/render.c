@@ -16,6 +16,15 @@
 
 MK_RESULT sql_r_str(mk_buf *out, const char *s) { return mk_buf_append_str(out, s); }
 
+MK_RESULT sql_r_upper(mk_buf *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        char c = *s;
+        GUARD(mk_buf_put_u8(out, (uint8_t)((c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c)));
+    }
+    return MK_OK;
+}
+
 /* s with every `quote` doubled. */
 static MK_RESULT put_doubled(mk_buf *out, const char *s, char quote)
 {
@@ -159,7 +168,7 @@ static MK_RESULT render_set(const sql_set_stmt *set, unsigned flags, mk_buf *out
     GUARD(mk_buf_append_str(out, "SET "));
     for (size_t i = 0; i < set->noptions; i++) {
         GUARD(mk_buf_append_str(out, i > 0 ? ", " : ""));
-        GUARD(mk_buf_append_str(out, set->options[i]));
+        GUARD(sql_r_upper(out, set->options[i]));
     }
     GUARD(mk_buf_put_u8(out, ' '));
     switch (set->kind) {

@@ -223,13 +223,17 @@ MK_RESULT sql_render_endpoint(const sql_stmt *s, mk_buf *out)
     if (e->has_transport && e->transport == SQL_EP_TCP) {
         GUARD(render_tcp(&e->tcp, out));
     } else if (e->has_transport) {
-        GUARD(mk_buf_printf(out, " AS %s ()", e->transport_name));
+        GUARD(sql_r_str(out, " AS "));
+        GUARD(sql_r_upper(out, e->transport_name));
+        GUARD(sql_r_str(out, " ()"));
     }
     if (e->has_payload && e->payload == SQL_EP_MIRRORING) {
         return render_mirroring(&e->mirroring, out);
     }
     if (e->has_payload) {
-        return mk_buf_printf(out, " FOR %s ()", e->payload_name);
+        GUARD(sql_r_str(out, " FOR "));
+        GUARD(sql_r_upper(out, e->payload_name));
+        return sql_r_str(out, " ()");
     }
     return MK_OK;
 }
