@@ -402,7 +402,10 @@ MK_RESULT cat_query(cat_db *db, const cat_view *view, const cat_session *who,
     }
     GUARD_OUT(mk_rowset_new(cols, nproj, &rs));
     query_ctx q = {view, who, cf, nfilters, proj, nproj, rs};
-    GUARD_OUT(view->sql != NULL ? run_sql_view(db, &q) : run_live_view(db, &q));
+    /* Nothing is visible: do not even ask the source (or SQLite). */
+    if (who->is_sysadmin || view->vis != CAT_VIS_NONE) {
+        GUARD_OUT(view->sql != NULL ? run_sql_view(db, &q) : run_live_view(db, &q));
+    }
     *out = rs;
     rs = NULL;
     res = MK_OK;
