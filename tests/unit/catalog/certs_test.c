@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <sqlite3.h>
 
 #include "catalog/certs.h"
 #include "catalog/principals.h"
@@ -266,6 +267,23 @@ static void test_create_bad_input(void **state)
     assert_unchanged(&fx->base, cat_cert_create(fx->base.db, NULL, NULL), MK_E_INVALID, CAT_R_NONE);
 }
 
+/*
+ * The catalog creates no database role besides public (id 0, which means
+ * "default owner"), so the test adds one the way a later schema would.
+ */
+static int32_t add_db_role(cert_fx *fx)
+{
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(fx->base.path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "INSERT INTO database_principals VALUES (16384, 'db_owner', 'R',"
+                                  " NULL, 0, 0, 1, NULL, 1, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    return 16384;
+}
+
 static void test_owner(void **state)
 {
     cert_fx *fx = *state;
@@ -277,9 +295,10 @@ static void test_owner(void **state)
     b.owner_id = 4242;
     assert_unchanged(&fx->base, cat_cert_create(fx->base.db, &b, NULL), MK_E_NOT_FOUND,
                      CAT_R_USER_MISSING);
-    b.owner_id = CAT_DB_PUBLIC_ID; /* a role */
+    b.owner_id = add_db_role(fx);
     assert_unchanged(&fx->base, cat_cert_create(fx->base.db, &b, NULL), MK_E_INVALID,
                      CAT_R_NOT_A_USER);
+    assert_string_equal(cat_error_object(), "db_owner");
     b.owner_id = user; /* AUTHORIZATION HOST_B_user, as the inbound seed does */
     assert_cat_ok(cat_cert_create(fx->base.db, &b, NULL));
     cat_cert c;
@@ -293,8 +312,8 @@ static void test_owner(void **state)
     cat_cert_cleanup(&c);
     assert_unchanged(&fx->base, cat_cert_set_owner(fx->base.db, "HOST_B_cert", 4242),
                      MK_E_NOT_FOUND, CAT_R_USER_MISSING);
-    assert_unchanged(&fx->base, cat_cert_set_owner(fx->base.db, "HOST_B_cert", CAT_DB_PUBLIC_ID),
-                     MK_E_INVALID, CAT_R_NOT_A_USER);
+    assert_unchanged(&fx->base, cat_cert_set_owner(fx->base.db, "HOST_B_cert", 16384), MK_E_INVALID,
+                     CAT_R_NOT_A_USER);
     assert_unchanged(&fx->base, cat_cert_set_owner(fx->base.db, "nocert", user), MK_E_NOT_FOUND,
                      CAT_R_CERT_MISSING);
 }

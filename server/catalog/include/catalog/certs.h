@@ -45,8 +45,11 @@ typedef struct cat_cert_meta {
 MK_RESULT cat_cert_meta_from_der(const uint8_t *der, size_t len, cat_cert_meta *out);
 void cat_cert_meta_cleanup(cat_cert_meta *m);
 
-/* owner_id value meaning "the default owner", dbo. */
-#define CAT_DEFAULT_OWNER (-1)
+/*
+ * owner_id value meaning "the default owner", dbo. It is 0, public's id:
+ * public is a role and can never own a certificate, so 0 is free for this.
+ */
+#define CAT_DEFAULT_OWNER 0
 
 /* A certificate to add (all pointers borrowed). */
 typedef struct cat_cert_new {
