@@ -17,6 +17,25 @@ static const exec_handler handlers[SQL_STMT_KIND_COUNT] = {
     [SQL_STMT_USE] = exec_use,
     [SQL_STMT_SELECT] = exec_select,
     [SQL_STMT_SET] = exec_set,
+    [SQL_STMT_CREATE_MASTER_KEY] = exec_create_master_key,
+    [SQL_STMT_OPEN_MASTER_KEY] = exec_open_master_key,
+    [SQL_STMT_CLOSE_MASTER_KEY] = exec_close_master_key,
+    [SQL_STMT_ALTER_MASTER_KEY] = exec_alter_master_key,
+    [SQL_STMT_CREATE_CERTIFICATE] = exec_create_certificate,
+    [SQL_STMT_BACKUP_CERTIFICATE] = exec_backup_certificate,
+    [SQL_STMT_DROP_CERTIFICATE] = exec_drop_certificate,
+    [SQL_STMT_CREATE_ENDPOINT] = exec_create_endpoint,
+    [SQL_STMT_ALTER_ENDPOINT] = exec_alter_endpoint,
+    [SQL_STMT_DROP_ENDPOINT] = exec_drop_endpoint,
+    [SQL_STMT_ALTER_AUTHORIZATION] = exec_alter_authorization,
+    [SQL_STMT_CREATE_LOGIN] = exec_create_login,
+    [SQL_STMT_ALTER_LOGIN] = exec_alter_login,
+    [SQL_STMT_DROP_LOGIN] = exec_drop_login,
+    [SQL_STMT_CREATE_USER] = exec_create_user,
+    [SQL_STMT_DROP_USER] = exec_drop_user,
+    [SQL_STMT_GRANT] = exec_perm,
+    [SQL_STMT_REVOKE] = exec_perm,
+    [SQL_STMT_DENY] = exec_perm,
 };
 
 bool exec_kind_is_ddl(sql_stmt_kind kind)
@@ -41,6 +60,10 @@ MK_RESULT exec_instance_new(const exec_instance_config *cfg, exec_instance **out
     }
     inst->token = cfg->token != NULL ? p11_token_ref(cfg->token) : NULL;
     inst->libctx = cfg->libctx;
+    inst->cert_key_type = cfg->cert_key_type == P11_KEY_EC ? P11_KEY_EC : P11_KEY_RSA;
+    inst->cert_key_bits = cfg->cert_key_bits;
+    inst->on_change = cfg->on_change;
+    inst->on_change_arg = cfg->on_change_arg;
     *out = inst;
     return MK_OK;
 }
@@ -72,7 +95,14 @@ MK_RESULT exec_session_new(exec_instance *inst, cat_db *db, const exec_principal
     return MK_OK;
 }
 
-void exec_session_free(exec_session *s) { free(s); }
+void exec_session_free(exec_session *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    exec_deferred_finish(s, false);
+    free(s);
+}
 
 const char *exec_session_database(const exec_session *s) { return s->database; }
 
@@ -129,6 +159,8 @@ static mk_result run_statement(exec_session *s, sql_stmt *stmt, const exec_sink 
             mk_log_error_result(MK_LOG_ERROR, "catalog rollback");
         }
     }
+    /* Token objects, files and the open master key follow the catalog's outcome. */
+    exec_deferred_finish(s, mk_ok(r));
     return r;
 }
 

@@ -24,11 +24,35 @@
 #include "catalog/catalog.h"
 #include "mk/result.h"
 #include "mk/rowset.h"
+#include "p11/key.h"
 #include "p11/token.h"
 #include "sql/error.h"
 
 typedef struct exec_instance exec_instance;
 typedef struct exec_session exec_session;
+
+/*
+ * What a committed statement changed that a running component may have to
+ * act on at once (the endpoint layer: listen or stop, close a peer's live
+ * connections when its CONNECT is revoked or denied, its login disabled or
+ * dropped, its user or certificate dropped). `name` is the object's name
+ * (endpoint, login, user or certificate).
+ */
+typedef enum exec_change_kind {
+    EXEC_CHANGE_ENDPOINT = 1,    /* CREATE / ALTER / DROP ENDPOINT, ALTER AUTHORIZATION ON it */
+    EXEC_CHANGE_PERMISSION = 2,  /* GRANT / REVOKE / DENY CONNECT (name = grantee) */
+    EXEC_CHANGE_LOGIN = 3,       /* ALTER LOGIN (ENABLE, DISABLE, PASSWORD), DROP LOGIN */
+    EXEC_CHANGE_USER = 4,        /* CREATE / DROP USER */
+    EXEC_CHANGE_CERTIFICATE = 5, /* CREATE / DROP CERTIFICATE, ALTER AUTHORIZATION ON it */
+} exec_change_kind;
+
+/*
+ * The change hook: called after the statement's catalog transaction
+ * committed, on the thread that ran it, with no executor lock held. It must
+ * not block for long; it reads what it needs from the catalog itself. It is
+ * never called for a statement that failed.
+ */
+typedef void (*exec_change_fn)(void *arg, exec_change_kind kind, const char *name);
 
 /* What an instance is made of; strings are copied. */
 typedef struct exec_instance_config {
@@ -42,11 +66,35 @@ typedef struct exec_instance_config {
      * Never a PIN value.
      */
     const char *key_uri_query;
+    /*
+     * Key pairs CREATE CERTIFICATE generates on the token: P11_KEY_RSA
+     * (the default when 0; bits 0 = 3072, as SQL Server 2022) or
+     * P11_KEY_EC (bits 0 = 256, P-256).
+     */
+    p11_key_type cert_key_type;
+    unsigned cert_key_bits;
+    /* Optional change hook (see exec_change_fn) and its argument. */
+    exec_change_fn on_change;
+    void *on_change_arg;
 } exec_instance_config;
 
 MK_RESULT exec_instance_new(const exec_instance_config *cfg, exec_instance **out);
 /* Accepts NULL. */
 void exec_instance_free(exec_instance *inst);
+
+/*
+ * Open the database master key through the token protector, with no
+ * password: what the daemon calls at start. db is the caller's catalog
+ * handle (used outside any transaction). *opened (may be NULL) tells
+ * whether a master key is now open; a catalog without a master key is
+ * success with *opened false. Errors: no token configured (MK_E_STATE), the
+ * protector's errors (MK_E_NOT_FOUND: the protector is not on this token,
+ * MK_E_CRYPTO, MK_E_TOKEN_LOST, ...), catalog errors. On error nothing is
+ * opened; OPEN MASTER KEY DECRYPTION BY PASSWORD remains the way in.
+ */
+MK_RESULT exec_instance_open_master_key(exec_instance *inst, cat_db *db, bool *opened);
+/* Whether a master key is open (CREATE CERTIFICATE needs one). */
+bool exec_instance_master_key_is_open(exec_instance *inst);
 
 /* The logged-in principal a session runs as. */
 typedef struct exec_principal {
