@@ -297,12 +297,16 @@ static MK_RESULT read_config(mkprov_ctx *p, OSSL_FUNC_core_get_params_fn *get_pa
     return MK_OK;
 }
 
+/*
+ * The provider lives inside other people's programs: it reports through the
+ * OpenSSL error queue and stays silent on stderr unless asked. (This sets
+ * the level of the provider's own copy of mk_log, not the application's.)
+ */
 static void debug_from_environment(void)
 {
     const char *env = getenv("MIRRORKEY_PROVIDER_DEBUG");
-    if (env != NULL && strcmp(env, "1") == 0) {
-        mk_log_set_level(MK_LOG_DEBUG);
-    }
+    bool debug = env != NULL && strcmp(env, "1") == 0;
+    mk_log_set_level(debug ? MK_LOG_DEBUG : MK_LOG_ERROR);
 }
 
 /* The module's one exported symbol (see ../mirrorkey.map). */
