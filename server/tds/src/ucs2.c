@@ -36,17 +36,25 @@ MK_RESULT tds_utf16le_next(mk_cursor *in, uint32_t *cp)
     return MK_OK;
 }
 
-/* Continuation byte count and minimum value by lead byte; 0 continuation = invalid lead. */
+/* Decode a UTF-8 lead byte: continuation count, initial bits, smallest legal value. */
 static MK_RESULT utf8_lead(uint8_t b, size_t *extra, uint32_t *cp, uint32_t *min)
 {
     if (b < 0x80) {
-        *extra = 0, *cp = b, *min = 0;
+        *extra = 0;
+        *cp = b;
+        *min = 0;
     } else if ((b & 0xE0) == 0xC0) {
-        *extra = 1, *cp = b & 0x1Fu, *min = 0x80;
+        *extra = 1;
+        *cp = b & 0x1Fu;
+        *min = 0x80;
     } else if ((b & 0xF0) == 0xE0) {
-        *extra = 2, *cp = b & 0x0Fu, *min = 0x800;
+        *extra = 2;
+        *cp = b & 0x0Fu;
+        *min = 0x800;
     } else if ((b & 0xF8) == 0xF0) {
-        *extra = 3, *cp = b & 0x07u, *min = 0x10000;
+        *extra = 3;
+        *cp = b & 0x07u;
+        *min = 0x10000;
     } else {
         BAIL_MSG(MK_E_INVALID, "invalid UTF-8 lead byte 0x%02X", b);
     }
@@ -219,6 +227,7 @@ MK_RESULT tds_token_end(mk_buf *out, size_t at)
 
 MK_RESULT tds_check_no_nul(const char *s, size_t len, const char *what)
 {
-    ENSURE_MSG(len == 0 || memchr(s, 0, len) == NULL, MK_E_INVALID, "%s contains a NUL character", what);
+    ENSURE_MSG(len == 0 || memchr(s, 0, len) == NULL, MK_E_INVALID, "%s contains a NUL character",
+               what);
     return MK_OK;
 }

@@ -74,8 +74,8 @@ typedef struct tds_login7 {
     char language[TDS_LOGIN7_NAME_BYTES];
     char database[TDS_LOGIN7_NAME_BYTES];
     char atchdbfile[TDS_LOGIN7_PATH_BYTES];
-    mk_secret *password;        /* UTF-8; NULL when the client sent none */
-    mk_secret *change_password; /* UTF-8; NULL unless sent */
+    mk_secret *password;        /* UTF-8; after a parse never NULL (may be empty) */
+    mk_secret *change_password; /* UTF-8; NULL unless the client sent one */
     size_t sspi_len;            /* bytes of SSPI data (not kept: unsupported) */
     bool has_feature_ext;
     uint64_t features;    /* TDS_FEATURE_BIT of each feature id < 64 seen */

@@ -53,8 +53,8 @@ typedef struct tds_prelogin {
     uint8_t encryption;                     /* ENCRYPTION */
     char instance[TDS_PL_INSTANCE_MAX + 1]; /* INSTOPT without its NUL; may be empty */
     bool has_thread_id;                     /* THREADID: clients send 4 bytes, the server none */
-    uint32_t thread_id;
-    uint8_t mars; /* MARS: 0 off, 1 on */
+    uint32_t thread_id;                     /* read big-endian; debugging only */
+    uint8_t mars;                           /* MARS: 0 off, 1 on */
     uint8_t trace_id[TDS_PL_TRACEID_LEN];
     uint8_t fedauth_required;
     uint8_t nonce[TDS_PL_NONCE_LEN];

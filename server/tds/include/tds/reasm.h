@@ -56,6 +56,7 @@ MK_RESULT tds_reasm_feed(tds_reasm *r, const uint8_t *packet, size_t len, tds_re
 uint8_t tds_reasm_type(const tds_reasm *r);
 /* Status bits of the message's first packet (RESET_CONN flags live there). */
 uint8_t tds_reasm_status_bits(const tds_reasm *r);
+/* The payload; may be NULL when tds_reasm_len is 0 (attention). */
 const uint8_t *tds_reasm_data(const tds_reasm *r);
 size_t tds_reasm_len(const tds_reasm *r);
 
