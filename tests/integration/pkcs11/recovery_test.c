@@ -6,6 +6,7 @@
  * message; when it comes back, the same p11_token and p11_key objects work
  * again without being reopened.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +173,76 @@ static void test_token_subdir_renamed(void **state)
     p11_key_unref(k);
 }
 
+/* Threads keep signing while the token goes away and comes back. */
+typedef struct loader {
+    p11_key *key;
+    int stop; /* accessed with __atomic builtins */
+    int ok_before, lost, other, ok_after;
+    int phase; /* 0 before, 1 gone, 2 back */
+    char other_msg[256];
+} loader;
+
+static void *load_loop(void *arg)
+{
+    loader *l = arg;
+    while (!__atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
+        uint8_t sig[512];
+        size_t sig_len = sizeof(sig);
+        int phase = __atomic_load_n(&l->phase, __ATOMIC_SEQ_CST);
+        mk_error_clear();
+        if (mk_ok(p11t_sign_sha256(l->key, (const uint8_t *)"load", 4, sig, &sig_len))) {
+            if (phase == 0) {
+                __atomic_add_fetch(&l->ok_before, 1, __ATOMIC_SEQ_CST);
+            } else if (phase == 2) {
+                __atomic_add_fetch(&l->ok_after, 1, __ATOMIC_SEQ_CST);
+            }
+        } else if (mk_error_code() == MK_E_TOKEN_LOST) {
+            __atomic_add_fetch(&l->lost, 1, __ATOMIC_SEQ_CST);
+        } else {
+            if (__atomic_add_fetch(&l->other, 1, __ATOMIC_SEQ_CST) == 1) {
+                snprintf(l->other_msg, sizeof(l->other_msg), "%s: %s", mk_err_name(mk_error_code()),
+                         mk_error_message());
+            }
+        }
+    }
+    return NULL;
+}
+
+static void test_loss_under_load(void **state)
+{
+    p11t *t = *state;
+    loader l = {.key = gen(t, P11_KEY_EC, 256, "load")};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, load_loop, &l), 0);
+    }
+    while (__atomic_load_n(&l.ok_before, __ATOMIC_SEQ_CST) < 50) {
+        usleep(1000);
+    }
+    assert_int_equal(mk_sh("mv '%s' '%s.away'", t->hsm.tokendir, t->hsm.tokendir), 0);
+    __atomic_store_n(&l.phase, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&l.lost, __ATOMIC_SEQ_CST) < 20) {
+        usleep(1000);
+    }
+    __atomic_store_n(&l.phase, 2, __ATOMIC_SEQ_CST);
+    assert_int_equal(mk_sh("mv '%s.away' '%s'", t->hsm.tokendir, t->hsm.tokendir), 0);
+    for (int i = 0; i < 5000 && __atomic_load_n(&l.ok_after, __ATOMIC_SEQ_CST) < 100; i++) {
+        usleep(1000);
+    }
+    __atomic_store_n(&l.stop, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+    }
+    print_message("before %d, lost %d, after %d, other %d\n", l.ok_before, l.lost, l.ok_after,
+                  l.other);
+    if (l.other != 0) {
+        fail_msg("%d failures were not MK_E_TOKEN_LOST, e.g. %s", l.other, l.other_msg);
+    }
+    assert_true(l.ok_after >= 100);
+    assert_true(signs(l.key));
+    p11_key_unref(l.key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +250,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fork_without_reset, setup_no_reset, p11t_teardown),
         cmocka_unit_test_setup_teardown(test_token_dir_renamed, p11t_setup, p11t_teardown),
         cmocka_unit_test_setup_teardown(test_token_subdir_renamed, p11t_setup, p11t_teardown),
+        cmocka_unit_test_setup_teardown(test_loss_under_load, p11t_setup, p11t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
