@@ -1,0 +1,11 @@
+/*
+ * Sub-commands of the `mirrorkey` tool. Each takes the arguments after its
+ * name and returns the process exit code: 0 success, 1 operation failed,
+ * 2 usage error.
+ */
+#ifndef MIRRORKEY_COMMANDS_H
+#define MIRRORKEY_COMMANDS_H
+
+int mk_cmd_token(int argc, char **argv);
+
+#endif
