@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 MK_RESULT net_parse_hostport(const char *text, char *host, size_t host_len, uint16_t *port)
@@ -188,17 +189,29 @@ MK_RESULT net_connect(const char *host, uint16_t port, int timeout_ms, int *fd_o
     return r;
 }
 
-MK_RESULT net_set_timeout(int fd, int timeout_ms)
+static struct timeval ms_to_timeval(int ms)
 {
-    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-    if (timeout_ms <= 0) {
-        tv.tv_sec = 0;
-        tv.tv_usec = 0;
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 0};
+    if (ms > 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
     }
-    ENSURE_MSG(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
-                   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0,
+    return tv;
+}
+
+MK_RESULT net_set_timeouts(int fd, int recv_ms, int send_ms)
+{
+    struct timeval rtv = ms_to_timeval(recv_ms);
+    struct timeval stv = ms_to_timeval(send_ms);
+    ENSURE_MSG(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv)) == 0 &&
+                   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv)) == 0,
                MK_E_IO, "setsockopt: %s", strerror(errno));
     return MK_OK;
+}
+
+MK_RESULT net_set_timeout(int fd, int timeout_ms)
+{
+    return net_set_timeouts(fd, timeout_ms, timeout_ms);
 }
 
 static mk_result plain_read(mk_conn *c, uint8_t *buf, size_t len, size_t *got)

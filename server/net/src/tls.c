@@ -66,6 +66,23 @@ MK_RESULT net_tls_libctx_new(const char *provider_dir, OSSL_LIB_CTX **out)
     return MK_OK;
 }
 
+MK_RESULT net_tls_libctx_new_builtin(const char *name, OSSL_provider_init_fn *init,
+                                     OSSL_LIB_CTX **out)
+{
+    OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+    ENSURE(ctx != NULL, MK_E_NOMEM);
+    if (OSSL_PROVIDER_add_builtin(ctx, name, init) != 1) {
+        OSSL_LIB_CTX_free(ctx);
+        return TLS_FAIL(MK_E_INTERNAL, "registering the built-in provider");
+    }
+    if (OSSL_PROVIDER_load(ctx, "default") == NULL || OSSL_PROVIDER_load(ctx, name) == NULL) {
+        OSSL_LIB_CTX_free(ctx);
+        return TLS_FAIL(MK_E_NOT_FOUND, "loading the built-in provider");
+    }
+    *out = ctx;
+    return MK_OK;
+}
+
 void net_tls_libctx_free(OSSL_LIB_CTX *ctx) { OSSL_LIB_CTX_free(ctx); }
 
 /* Load the one private key a pkcs11: URI names, through OSSL_STORE. */
@@ -110,6 +127,12 @@ static MK_RESULT apply_profile(SSL_CTX *ctx, const net_tls_config *cfg)
         ok = ok && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
         ok = ok && SSL_CTX_set_cipher_list(ctx, ADMIN_CIPHERS);
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        /*
+         * TDS clients (FreeTDS) close without close_notify. TDS frames its
+         * own messages (EOM), so a truncated stream is seen at that layer;
+         * here a bare EOF is an orderly close, not an error.
+         */
+        SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     }
     if (!ok) {
         return TLS_FAIL(MK_E_INVALID, "configuring TLS");
@@ -325,6 +348,17 @@ MK_RESULT net_tls_accept_framed(net_tls_ctx *t, int fd, const net_tls_framing *f
         BAIL(MK_E_NOMEM);
     }
     SSL_set_bio(tc->ssl, rbio, wbio); /* ssl owns both now */
+    /*
+     * TLS 1.2 at most inside PRELOGIN packets: TDS 7.x clients wrap their
+     * handshake writes into a packet that they flush only when they next
+     * read. Under TLS 1.3 the client's Finished is its last write, so it is
+     * never flushed (FreeTDS 1.3 drops it) and the handshake cannot finish.
+     * SQL Server likewise offers TLS 1.3 only with TDS 8.0.
+     */
+    if (SSL_set_max_proto_version(tc->ssl, TLS1_2_VERSION) != 1) {
+        tls_free(&tc->base);
+        return TLS_FAIL(MK_E_INTERNAL, "limiting the framed handshake to TLS 1.2");
+    }
     SSL_set_accept_state(tc->ssl);
     if (mk_failed(framed_handshake(tc->ssl, rbio, wbio, framing))) {
         tls_free(&tc->base);

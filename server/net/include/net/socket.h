@@ -36,8 +36,10 @@ MK_RESULT net_accept(int lfd, int timeout_ms, int *fd_out, char *peer, size_t pe
 /* Connect to host:port with a timeout; TCP_NODELAY set. */
 MK_RESULT net_connect(const char *host, uint16_t port, int timeout_ms, int *fd_out);
 
-/* Receive timeout for blocking reads on fd (0 = none). */
+/* Receive and send timeout for blocking I/O on fd (0 = none). */
 MK_RESULT net_set_timeout(int fd, int timeout_ms);
+/* Separate receive and send timeouts (0 = none for either). */
+MK_RESULT net_set_timeouts(int fd, int recv_ms, int send_ms);
 
 /* A plain connection that owns fd. */
 MK_RESULT net_plain_new(int fd, mk_conn **out);

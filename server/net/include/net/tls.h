@@ -3,7 +3,8 @@
  * net/src/tls.c (STYLE.md: transport behind a function table).
  *
  * Two profiles:
- *   NET_TLS_ADMIN     the TDS admin surface: server side, TLS 1.2 or 1.3,
+ *   NET_TLS_ADMIN     the TDS admin surface: server side, TLS 1.2 or 1.3
+ *                     (1.2 only when framed in PRELOGIN, see below),
  *                     no client certificate (logins are SQL logins). The
  *                     handshake can be carried inside TDS PRELOGIN packets
  *                     (net_tls_accept_framed), as MS-TDS 2.2.6.5 requires.
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/core.h>
 #include <openssl/types.h>
 
 #include "mk/buf.h"
@@ -69,7 +71,10 @@ typedef struct net_tls_framing {
 
 /*
  * Server handshake through `framing`; afterwards records flow directly on fd.
- * *out owns fd on success; on failure the caller still owns fd.
+ * Limited to TLS 1.2 (the profile's minimum still applies): a TDS 7.x client
+ * flushes its wrapped handshake bytes only when it next reads, so its TLS 1.3
+ * Finished would never be sent. *out owns fd on success; on failure the
+ * caller still owns fd.
  */
 MK_RESULT net_tls_accept_framed(net_tls_ctx *t, int fd, const net_tls_framing *framing,
                                 mk_conn **out);
@@ -87,6 +92,16 @@ const char *net_tls_cipher(mk_conn *c);
  * through net_tls_libctx_free.
  */
 MK_RESULT net_tls_libctx_new(const char *provider_dir, OSSL_LIB_CTX **out);
+
+/*
+ * Same, with a provider linked into the program instead of a module on disk:
+ * `init` is registered under `name` (OSSL_PROVIDER_add_builtin) and loaded
+ * with the default provider. mirrorkeyd uses this for the mirrorkey provider
+ * so that the process holds one copy of the token layer (one C_Initialize,
+ * one session pool, one login) shared by the daemon and the provider.
+ */
+MK_RESULT net_tls_libctx_new_builtin(const char *name, OSSL_provider_init_fn *init,
+                                     OSSL_LIB_CTX **out);
 void net_tls_libctx_free(OSSL_LIB_CTX *ctx);
 
 #endif

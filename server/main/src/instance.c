@@ -1,0 +1,138 @@
+/*
+ * Loading an instance for `mirrorkeyd run`: configuration, token, provider
+ * library context, TLS context with the token key, catalog check, executor
+ * instance and the login throttle. Everything here is shared read-only by the
+ * connection threads (the token, TLS context and executor are thread-safe).
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mk/log.h"
+#include "p11/cert.h"
+
+static MK_RESULT join_path(char *out, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+    ENSURE_MSG(n > 0 && (size_t)n < cap, MK_E_INVALID, "path too long");
+    return MK_OK;
+}
+
+/* The data directory holds the catalog: it must not be open to others. */
+static void check_data_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && (st.st_mode & 077) != 0) {
+        MK_LOG_WARN("data directory %s is accessible by group or others (chmod 700 it)", dir);
+    }
+}
+
+/* TLS context from the certificate and key with the configured CKA_ID. */
+static MK_RESULT open_tls(srv_instance *inst)
+{
+    mk_result res = MK_ERR;
+    p11_cert *cert = NULL;
+    mk_buf uri;
+    mk_buf_init(&uri, 16 * 1024);
+    const srv_config *c = &inst->config;
+    if (mk_failed(p11_cert_find_by_id(inst->token, c->tls_key_id, c->tls_key_id_len, &cert))) {
+        mk_error_context("TLS certificate '%s'", c->tls_key_label);
+        goto out;
+    }
+    GUARD_OUT(srv_object_uri(c->pkcs11_uri, c->tls_key_id, c->tls_key_id_len, c->tls_key_label,
+                             P11_URI_TYPE_PRIVATE, &uri));
+    size_t der_len = 0;
+    const uint8_t *der = p11_cert_der(cert, &der_len);
+    net_tls_config tc = {
+        .profile = NET_TLS_ADMIN,
+        .is_server = true,
+        .cert_der = der,
+        .cert_len = der_len,
+        .key_uri = (const char *)uri.data,
+    };
+    if (mk_failed(net_tls_ctx_new(inst->libctx, &tc, &inst->tls))) {
+        mk_error_context("TLS key '%s'", c->tls_key_label);
+        goto out;
+    }
+    res = MK_OK;
+out:
+    p11_cert_free(cert);
+    mk_buf_cleanup(&uri);
+    return res;
+}
+
+static MK_RESULT open_exec(srv_instance *inst)
+{
+    mk_result res = MK_ERR;
+    mk_buf query;
+    mk_buf_init(&query, 16 * 1024);
+    GUARD_OUT(srv_uri_query(inst->config.pkcs11_uri, &query));
+    exec_instance_config ec = {
+        .server_name = inst->config.instance_name,
+        .file_root = inst->config.file_root,
+        .token = inst->token,
+        .libctx = inst->libctx,
+        .key_uri_query = (const char *)query.data,
+    };
+    GUARD_OUT(exec_instance_new(&ec, &inst->exec));
+    res = MK_OK;
+out:
+    mk_buf_cleanup(&query);
+    return res;
+}
+
+MK_RESULT srv_instance_open(const char *data_dir, srv_instance **out)
+{
+    mk_result res = MK_ERR;
+    char conf_path[SRV_PATH_MAX];
+    cat_db *db = NULL;
+    srv_instance *inst = calloc(1, sizeof(*inst));
+    ENSURE(inst != NULL, MK_E_NOMEM);
+    ENSURE_OUT(strlen(data_dir) < sizeof(inst->data_dir), MK_E_INVALID, "--data-dir too long");
+    strcpy(inst->data_dir, data_dir);
+    check_data_dir(data_dir);
+    GUARD_OUT(join_path(conf_path, sizeof(conf_path), data_dir, SRV_CONFIG_FILE));
+    GUARD_OUT(
+        join_path(inst->catalog_path, sizeof(inst->catalog_path), data_dir, SRV_CATALOG_FILE));
+    if (mk_failed(srv_config_load(conf_path, &inst->config))) {
+        if (mk_error_code() == MK_E_NOT_FOUND) {
+            mk_error_context("no instance in %s (run `mirrorkeyd init` first)", data_dir);
+        }
+        goto out;
+    }
+    GUARD_OUT(cat_open(inst->catalog_path, 0, &db));
+    if (mk_failed(p11_token_open(inst->config.pkcs11_uri, NULL, &inst->token))) {
+        mk_error_context("opening the token");
+        goto out;
+    }
+    GUARD_OUT(srv_libctx_new(&inst->libctx));
+    GUARD_OUT(open_tls(inst));
+    GUARD_OUT(open_exec(inst));
+    srv_throttle_policy tp = srv_throttle_policy_default();
+    GUARD_OUT(srv_throttle_new(&tp, &inst->throttle));
+    tds_collation_default(inst->collation);
+    *out = inst;
+    inst = NULL;
+    res = MK_OK;
+out:
+    cat_close(db);
+    srv_instance_free(inst);
+    return res;
+}
+
+void srv_instance_free(srv_instance *inst)
+{
+    if (inst == NULL) {
+        return;
+    }
+    srv_throttle_free(inst->throttle);
+    exec_instance_free(inst->exec);
+    net_tls_ctx_free(inst->tls);
+    /* The provider may hold token references: unload it before the token goes. */
+    net_tls_libctx_free(inst->libctx);
+    p11_token_unref(inst->token);
+    free(inst);
+}
