@@ -96,7 +96,7 @@ MK_RESULT p11_cert_ec_point(const p11_cert *c, uint8_t **out, size_t *len)
     X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
     ENSURE_MSG(x != NULL, MK_E_INVALID, "certificate '%s' does not parse", c->label);
     ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(x);
-    mk_result r = MK_OK;
+    mk_result r;
     if (bits == NULL || bits->length <= 0) {
         r = MK_RAISE(MK_E_INVALID, "certificate '%s' has no public key", c->label);
     } else {

@@ -16,10 +16,10 @@ static void gcm_params(CK_GCM_PARAMS *gp, const uint8_t *iv, const p11_protector
     memset(gp, 0, sizeof(*gp));
     gp->iv_ptr = (CK_BYTE *)iv;
     gp->iv_len = P11_SEAL_IV_LEN;
-    gp->iv_bits = P11_SEAL_IV_LEN * 8;
+    gp->iv_bits = (CK_ULONG)P11_SEAL_IV_LEN * 8;
     gp->aad_ptr = (CK_BYTE *)p->id;
     gp->aad_len = p->id_len;
-    gp->tag_bits = P11_SEAL_TAG_LEN * 8;
+    gp->tag_bits = (CK_ULONG)P11_SEAL_TAG_LEN * 8;
 }
 
 /* C_EncryptInit / C_DecryptInit, re-finding a stale handle once while the token is present. */
@@ -64,7 +64,7 @@ static MK_RESULT seal_on(p11_protector *p, p11_session *s, const uint8_t *pt, si
     ENSURE(ct != NULL, MK_E_NOMEM);
     CK_ULONG n = (CK_ULONG)cap;
     *rv = s->f->C_Encrypt(s->h, (CK_BYTE *)pt, (CK_ULONG)pt_len, ct, &n);
-    mk_result r = MK_OK;
+    mk_result r;
     if (*rv != CKR_OK) {
         r = p11_session_fail(s, "C_Encrypt", *rv);
     } else {

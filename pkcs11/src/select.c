@@ -159,7 +159,7 @@ MK_RESULT p11_select_token(p11_module *m, const p11_uri *uri, p11_token_info *ou
 {
     mk_result res = MK_ERR;
     mk_buf seen;
-    mk_buf_init(&seen, 16 * 1024);
+    mk_buf_init(&seen, (size_t)16 * 1024);
     size_t matches = 0;
     GUARD(p11_module_enter(m));
     mk_result r = scan(m, uri, out, &matches, &seen);

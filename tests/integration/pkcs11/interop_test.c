@@ -74,6 +74,9 @@ static void lib_open(lib *l, p11t *t)
         }
     }
     assert_non_null(l->slot);
+    if (l->slot == NULL) {
+        return;
+    }
     assert_int_equal(PKCS11_login(l->slot, 0, read_pin(t->hsm.pin_file)), 0);
 }
 
