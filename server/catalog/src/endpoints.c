@@ -18,7 +18,7 @@
 
 static const char sql_ep_by_name[] = EP_COLS " WHERE name = ?1";
 static const char sql_ep_by_id[] = EP_COLS " WHERE endpoint_id = ?1";
-static const char sql_ep_mirroring[] = EP_COLS " WHERE type = 4 AND ?1 = ?1";
+static const char sql_ep_mirroring[] = EP_COLS " WHERE type = 4";
 
 static void read_ep(sqlite3_stmt *st, cat_endpoint *e)
 {
@@ -45,7 +45,7 @@ static MK_RESULT find_ep(cat_db *db, const char *sql, const char *name, int64_t 
     GUARD_OUT(cat_prepare(db, sql, &st));
     if (name != NULL) {
         GUARD_OUT(cat_bind_text(db, st, 1, name));
-    } else {
+    } else if (sqlite3_bind_parameter_count(st) > 0) {
         GUARD_OUT(cat_bind_int(db, st, 1, id));
     }
     GUARD_OUT(cat_step(db, st, found));
@@ -193,11 +193,10 @@ static MK_RESULT ep_create_locked(cat_db *db, const cat_endpoint *e, int32_t *en
                  "this type is supported.",
                  existing.name);
     }
-    GUARD(find_ep(db, sql_ep_by_name, e->name, 0, &found, &existing));
-    if (found) {
-        CAT_BAIL(MK_E_EXISTS, CAT_R_EXISTS, e->name, "An endpoint named '%s' already exists.",
-                 e->name);
-    }
+    /*
+     * DATABASE_MIRRORING is the only endpoint type, so a second endpoint of any
+     * name is refused above; the UNIQUE name constraint stays as a backstop.
+     */
     GUARD(check_refs(db, e));
     int32_t id = 0;
     GUARD(cat_next_id(db, "SELECT max(endpoint_id) FROM endpoints", CAT_FIRST_ENDPOINT_ID, &id));

@@ -58,6 +58,8 @@ MK_RESULT cat_bind_blob(cat_db *db, sqlite3_stmt *st, int idx, const void *p, si
 MK_RESULT cat_bind_int(cat_db *db, sqlite3_stmt *st, int idx, int64_t v);
 MK_RESULT cat_bind_null(cat_db *db, sqlite3_stmt *st, int idx);
 
+/* Run sql without parameters; *found and *value from the first column of the first row. */
+MK_RESULT cat_lookup_int(cat_db *db, const char *sql, bool *found, int64_t *value);
 /* Run sql with one text parameter; *found and *value from the first column of the first row. */
 MK_RESULT cat_lookup_int_by_text(cat_db *db, const char *sql, const char *param, bool *found,
                                  int64_t *value);

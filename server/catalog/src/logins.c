@@ -53,7 +53,7 @@ static void read_login(sqlite3_stmt *st, cat_login *out, cat_verifier *v)
     }
 }
 
-/* Look up by name (id_key NULL) or id; *found false when absent. */
+/* Look up by name, or by id when name is NULL; *found false when absent. */
 static MK_RESULT find_login(cat_db *db, const char *name, int32_t id, bool *found, cat_login *out,
                             cat_verifier *v)
 {

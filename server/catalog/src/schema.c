@@ -239,8 +239,7 @@ MK_RESULT cat_schema_prepare(cat_db *db, bool allow_create)
     bool found = false;
     int64_t nobjects = 0;
     int64_t app_id = 0;
-    GUARD(cat_lookup_int_by_int(db, "SELECT count(*) + 0 * ?1 FROM sqlite_schema", 0, &found,
-                                &nobjects));
+    GUARD(cat_lookup_int(db, "SELECT count(*) FROM sqlite_schema", &found, &nobjects));
     if (nobjects == 0) {
         if (!allow_create) {
             CAT_BAIL(MK_E_INVALID, CAT_R_NOT_A_CATALOG, NULL,
@@ -248,8 +247,7 @@ MK_RESULT cat_schema_prepare(cat_db *db, bool allow_create)
         }
         return migrate(db, 0);
     }
-    GUARD(cat_lookup_int_by_int(db, "SELECT application_id + 0 * ?1 FROM pragma_application_id", 0,
-                                &found, &app_id));
+    GUARD(cat_lookup_int(db, "SELECT application_id FROM pragma_application_id", &found, &app_id));
     if (!found || app_id != CAT_APPLICATION_ID) {
         CAT_BAIL(MK_E_INVALID, CAT_R_NOT_A_CATALOG, NULL, "file is not a mirrorkey catalog");
     }

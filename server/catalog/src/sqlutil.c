@@ -111,6 +111,18 @@ static MK_RESULT lookup_int(cat_db *db, sqlite3_stmt *st, bool *found, int64_t *
     return MK_OK;
 }
 
+MK_RESULT cat_lookup_int(cat_db *db, const char *sql, bool *found, int64_t *value)
+{
+    mk_result res = MK_ERR;
+    sqlite3_stmt *st = NULL;
+    GUARD_OUT(cat_prepare(db, sql, &st));
+    GUARD_OUT(lookup_int(db, st, found, value));
+    res = MK_OK;
+out:
+    sqlite3_finalize(st);
+    return res;
+}
+
 MK_RESULT cat_lookup_int_by_text(cat_db *db, const char *sql, const char *param, bool *found,
                                  int64_t *value)
 {

@@ -1,7 +1,7 @@
 /*
  * cat_query over a catalog set up as the seed documents do: view contents
  * and codes/descs, column lists, WHERE filters and their type rules,
- * unknown columns, metadata visibility, and the live connections source.
+ * unknown columns and metadata visibility.
  */
 #include "cat_fixture.h"
 
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "catalog/certs.h"
-#include "catalog/connections.h"
 #include "catalog/databases.h"
 #include "catalog/endpoints.h"
 #include "catalog/masterkey.h"
@@ -570,105 +569,6 @@ static void test_visibility(void **state)
     assert_int_equal(visible_rows(fx, "sys.server_principals", &sysadmin), 12);
 }
 
-/* ---- live connections ---- */
-
-static mk_result two_connections(void *ctx, cat_conn_sink *sink)
-{
-    int *calls = ctx;
-    (*calls)++;
-    cat_mirror_conn a = {
-        .connection_id = "6F9619FF-8B86-D011-B42D-00C04FC964FF",
-        .state = 4,
-        .connect_time = 1700000000000,
-        .login_time = 1700000000500,
-        .authentication_method = "CERTIFICATE",
-        .principal_name = "HOST_B_login",
-        .remote_user_name = "HOST_B_user",
-        .last_activity_time = 1700000001000,
-        .is_accept = true,
-        .login_state = 12,
-        .peer_certificate_id = 257,
-        .encryption_algorithm = 2,
-        .total_bytes_sent = 5000000000,
-        .total_bytes_received = 10,
-        .total_sends = 3,
-        .total_receives = 4,
-    };
-    GUARD(cat_conn_sink_add(sink, &a));
-    cat_mirror_conn b = {
-        .connection_id = "00000000-0000-4000-8000-000000000001",
-        .state = 2,
-        .connect_time = 1700000002000,
-        .login_time = CAT_NO_TIME,
-        .last_activity_time = CAT_NO_TIME,
-        .login_state = 1,
-        .encryption_algorithm = 2,
-    };
-    return cat_conn_sink_add(sink, &b);
-}
-
-static mk_result failing_source(void *ctx, cat_conn_sink *sink)
-{
-    (void)ctx;
-    (void)sink;
-    return MK_RAISE(MK_E_STATE, "endpoint layer unavailable");
-}
-
-static mk_result bad_record_source(void *ctx, cat_conn_sink *sink)
-{
-    (void)ctx;
-    cat_mirror_conn c = {.connection_id = "not-a-guid"};
-    return cat_conn_sink_add(sink, &c);
-}
-
-static void test_live_connections(void **state)
-{
-    q_fx *fx = *state;
-    assert_int_equal(visible_rows(fx, "sys.dm_db_mirroring_connections", &sysadmin), 0);
-    int calls = 0;
-    cat_set_conn_source(fx->base.db, two_connections, &calls);
-    mk_rowset *rs = query(fx, "sys.dm_db_mirroring_connections", &sysadmin, NULL, 0, NULL, 0);
-    assert_int_equal(calls, 1);
-    assert_int_equal(mk_rowset_nrows(rs), 2);
-    assert_text(rs, 0, "connection_id", "6F9619FF-8B86-D011-B42D-00C04FC964FF");
-    assert_text(rs, 0, "state_desc", "LOGGED_IN");
-    assert_text(rs, 0, "login_state_desc", "ONLINE");
-    assert_text(rs, 0, "encryption_algorithm_desc", "AES");
-    assert_text(rs, 0, "authentication_method", "CERTIFICATE");
-    assert_num(rs, 0, "is_accept", 1);
-    assert_num(rs, 0, "peer_certificate_id", 257);
-    assert_num(rs, 0, "total_bytes_sent", 5000000000);
-    assert_num(rs, 0, "login_time", 1700000000500);
-    assert_text(rs, 1, "state_desc", "CONNECTING");
-    assert_true(val(rs, 1, "login_time")->is_null);
-    assert_true(val(rs, 1, "principal_name")->is_null);
-    assert_true(val(rs, 1, "peer_certificate_id")->is_null);
-    mk_rowset_free(rs);
-
-    cat_filter f = {"principal_name", CAT_OP_EQ, STR("host_b_login")};
-    const char *cols[] = {"connection_id", "state"};
-    rs = query(fx, "sys.dm_db_mirroring_connections", &sysadmin, cols, 2, &f, 1);
-    assert_int_equal(mk_rowset_nrows(rs), 1);
-    assert_int_equal(mk_rowset_ncols(rs), 2);
-    assert_num(rs, 0, "state", 4);
-    mk_rowset_free(rs);
-
-    /* Live state needs VIEW SERVER STATE: non-sysadmins see nothing. */
-    cat_session peer = {.login_id = fx->peer_login, .user_id = fx->peer_user};
-    assert_int_equal(visible_rows(fx, "sys.dm_db_mirroring_connections", &peer), 0);
-
-    cat_set_conn_source(fx->base.db, failing_source, NULL);
-    expect_query_error(fx, "sys.dm_db_mirroring_connections", NULL, 0, NULL, 0, MK_E_STATE,
-                       CAT_R_NONE);
-    assert_non_null(strstr(mk_error_message(), "endpoint layer unavailable"));
-    cat_set_conn_source(fx->base.db, bad_record_source, NULL);
-    expect_query_error(fx, "sys.dm_db_mirroring_connections", NULL, 0, NULL, 0, MK_E_INVALID,
-                       CAT_R_NONE);
-    cat_set_conn_source(fx->base.db, NULL, &calls);
-    assert_int_equal(visible_rows(fx, "sys.dm_db_mirroring_connections", &sysadmin), 0);
-    assert_int_equal(calls, 2);
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, cat_fx_teardown)
 
 int main(void)
@@ -685,7 +585,6 @@ int main(void)
         T(test_column_lists_and_unknown_columns),
         T(test_argument_errors),
         T(test_visibility),
-        T(test_live_connections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

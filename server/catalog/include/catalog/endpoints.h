@@ -40,8 +40,9 @@ typedef struct cat_endpoint {
 /*
  * CREATE ENDPOINT. Errors (nothing stored):
  *   MK_E_INVALID                          bad name or a value out of range
- *   MK_E_EXISTS + CAT_R_ENDPOINT_TYPE_EXISTS  a mirroring endpoint exists (object): 7862
- *   MK_E_EXISTS + CAT_R_EXISTS            the name is taken
+ *   MK_E_EXISTS + CAT_R_ENDPOINT_TYPE_EXISTS  a mirroring endpoint exists (object): 7862;
+ *                                         this also covers a taken name, as every
+ *                                         endpoint is the mirroring endpoint
  *   MK_E_NOT_FOUND + CAT_R_LOGIN_MISSING  owner is not a SQL login
  *   MK_E_NOT_FOUND + CAT_R_CERT_MISSING   certificate_id unknown
  */
