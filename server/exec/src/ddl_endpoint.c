@@ -120,10 +120,6 @@ static mk_result apply_tcp(int line, const sql_ep_tcp *tcp, cat_endpoint *ep, un
 static mk_result apply_mirroring(exec_session *s, int line, const sql_ep_mirroring *m,
                                  cat_endpoint *ep, unsigned *fields, sql_error *err)
 {
-    if (m->has_auth) {
-        GUARD(apply_auth(s, line, &m->auth, ep, err));
-        *fields |= CAT_EPF_AUTH;
-    }
     if (m->has_encryption) {
         GUARD(apply_encryption(line, m, ep, err));
         *fields |= CAT_EPF_ENCRYPTION;
@@ -133,6 +129,11 @@ static mk_result apply_mirroring(exec_session *s, int line, const sql_ep_mirrori
                    : m->role == SQL_EP_ROLE_PARTNER ? CAT_EP_PARTNER
                                                     : CAT_EP_ALL;
         *fields |= CAT_EPF_ROLE;
+    }
+    /* Last: it looks the certificate up in the catalog and on the token. */
+    if (m->has_auth) {
+        GUARD(apply_auth(s, line, &m->auth, ep, err));
+        *fields |= CAT_EPF_AUTH;
     }
     return MK_OK;
 }
@@ -193,6 +194,12 @@ mk_result exec_create_endpoint(exec_session *s, sql_stmt *stmt, const exec_sink 
                       e->payload_name);
         return MK_ERR;
     }
+    if (e->transport != SQL_EP_TCP) {
+        sql_error_set(err, EXEC_ERR_NOT_SUPPORTED, 16, 1, stmt->line,
+                      "mirrorkey endpoints use TCP only (AS %s is not supported).",
+                      e->transport_name);
+        return MK_ERR;
+    }
     cat_endpoint ep;
     memset(&ep, 0, sizeof(ep));
     snprintf(ep.name, sizeof(ep.name), "%s", e->name);
@@ -201,13 +208,6 @@ mk_result exec_create_endpoint(exec_session *s, sql_stmt *stmt, const exec_sink 
     ep.encryption_enabled = true;
     ep.encryption_algorithm = CAT_EP_ALG_AES;
     unsigned fields = 0;
-    if (!e->mirroring.has_auth) {
-        /* SQL Server's default is WINDOWS NEGOTIATE, which mirrorkey does not offer. */
-        sql_ep_auth none;
-        memset(&none, 0, sizeof(none));
-        GUARD(apply_auth(s, stmt->line, &none, &ep, err));
-    }
-    GUARD(apply_all(s, stmt, &ep, &fields, err));
     if (!e->tcp.has_port) {
         err_option(err, stmt->line, "LISTENER_PORT is required.");
         return MK_ERR;
@@ -216,6 +216,13 @@ mk_result exec_create_endpoint(exec_session *s, sql_stmt *stmt, const exec_sink 
         err_option(err, stmt->line, "ROLE is required for a DATABASE_MIRRORING endpoint.");
         return MK_ERR;
     }
+    if (!e->mirroring.has_auth) {
+        /* SQL Server's default is WINDOWS NEGOTIATE, which mirrorkey does not offer. */
+        sql_ep_auth none;
+        memset(&none, 0, sizeof(none));
+        GUARD(apply_auth(s, stmt->line, &none, &ep, err));
+    }
+    GUARD(apply_all(s, stmt, &ep, &fields, err));
     int32_t id = 0;
     if (mk_failed(cat_endpoint_create(s->db, &ep, &id))) {
         exec_error_from_catalog(err, stmt->line, "endpoint", e->name);

@@ -15,6 +15,20 @@
 #include "catalog/verifier.h"
 #include "internal.h"
 
+/* 15151 with the verb SQL Server uses for logins ("alter", "drop"), else the catalog's mapping. */
+static void err_login(sql_error *err, int line, const char *verb, const char *name)
+{
+    cat_reason why = cat_error_reason();
+    if (why == CAT_R_NOT_FOUND || why == CAT_R_LOGIN_MISSING) {
+        sql_error_set(err, 15151, 16, 1, line,
+                      "Cannot %s the login '%s', because it does not exist or you do not have "
+                      "permission.",
+                      verb, name);
+        return;
+    }
+    exec_error_from_catalog(err, line, "login", name);
+}
+
 static void err_unsupported(sql_error *err, int line, const char *what)
 {
     sql_error_set(err, EXEC_ERR_NOT_SUPPORTED, 16, 1, line, "%s is not supported by mirrorkey.",
@@ -142,7 +156,7 @@ static mk_result alter_login_options(exec_session *s, const sql_stmt *stmt, sql_
     GUARD(check_old_password(s, l, stmt->line, err));
     if (mk_failed(cat_login_set_password(s->db, l->name, (const uint8_t *)o->password,
                                          strlen(o->password)))) {
-        exec_error_from_catalog(err, stmt->line, "login", l->name);
+        err_login(err, stmt->line, "alter", l->name);
         return MK_ERR;
     }
     return MK_OK;
@@ -157,7 +171,7 @@ mk_result exec_alter_login(exec_session *s, sql_stmt *stmt, const exec_sink *sin
     if (l->action == SQL_LOGIN_OPTIONS) {
         GUARD(alter_login_options(s, stmt, err));
     } else if (mk_failed(cat_login_set_disabled(s->db, l->name, l->action == SQL_LOGIN_DISABLE))) {
-        exec_error_from_catalog(err, stmt->line, "login", l->name);
+        err_login(err, stmt->line, "alter", l->name);
         return MK_ERR;
     }
     if (mk_failed(exec_defer_notify(s, EXEC_CHANGE_LOGIN, l->name))) {
@@ -179,7 +193,7 @@ mk_result exec_drop_login(exec_session *s, sql_stmt *stmt, const exec_sink *sink
         return MK_ERR;
     }
     if (mk_failed(cat_login_drop(s->db, name))) {
-        exec_error_from_catalog(err, stmt->line, "login", name);
+        err_login(err, stmt->line, "drop", name);
         return MK_ERR;
     }
     if (mk_failed(exec_defer_notify(s, EXEC_CHANGE_LOGIN, name))) {

@@ -94,6 +94,13 @@ mk_result exec_path_resolve(const char *root, const char *path, size_t path_len,
     size_t pos = 0;
     size_t used = 0;
     GUARD(strip_anchor(root, path, path_len, &pos));
+    /* The last component must name a file: not empty ("sub/") and not ".". */
+    size_t last = path_len;
+    while (last > pos && path[last - 1] != '/' && path[last - 1] != '\\') {
+        last--;
+    }
+    ENSURE_MSG(last < path_len && !(path_len - last == 1 && path[last] == '.'), MK_E_INVALID,
+               "the path names a directory, not a file");
     while (pos < path_len) {
         size_t start = pos;
         while (pos < path_len && path[pos] != '/' && path[pos] != '\\') {

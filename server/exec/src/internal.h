@@ -101,9 +101,11 @@ typedef mk_result (*exec_handler)(exec_session *s, sql_stmt *stmt, const exec_si
 #define EXEC_ERR_WINDOWS_AUTH 50105       /* endpoint AUTHENTICATION = WINDOWS (or default) */
 #define EXEC_ERR_NO_ENCRYPTION 50106      /* endpoint ENCRYPTION = DISABLED */
 #define EXEC_ERR_RC4 50107                /* endpoint ALGORITHM with RC4 */
-#define EXEC_ERR_CERT_NOT_IN_HSM 50108 /* endpoint certificate without a private key on the token  \
-                                        */
-#define EXEC_ERR_MK_ONE_PASSWORD 50109 /* ALTER MASTER KEY ADD ENCRYPTION BY PASSWORD, one exists  \
+#define EXEC_ERR_CERT_NOT_IN_HSM                                                                   \
+    50108 /* endpoint certificate without a private key on the token                               \
+           */
+#define EXEC_ERR_MK_ONE_PASSWORD                                                                   \
+    50109                              /* ALTER MASTER KEY ADD ENCRYPTION BY PASSWORD, one exists  \
                                         */
 #define EXEC_ERR_HSM 50110             /* token missing or a token operation failed */
 #define EXEC_ERR_ENDPOINT_OPTION 50111 /* endpoint option missing or out of range */
