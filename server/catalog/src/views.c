@@ -162,10 +162,12 @@ static const mk_column sysusers_cols[] = {
     INT("islogin", true),     INT("issqluser", true),  INT("issqlrole", true),
     INT("hasdbaccess", true),
 };
+/* guest (2) has CONNECT in master, as SQL Server requires; mapped users and dbo too. */
 static const char sysusers_sql[] =
     "SELECT principal_id, CASE WHEN type = 'S' AND authentication_type = 1 THEN 2 ELSE 0 END,"
     " name, sid, create_date, modify_date, type = 'S', type = 'S', type = 'R',"
-    " authentication_type = 1 FROM database_principals ORDER BY principal_id";
+    " authentication_type = 1 OR principal_id = 2"
+    " FROM database_principals ORDER BY principal_id";
 
 static const mk_column symmetric_keys_cols[] = {
     SYSNAME("name", false),   INT("principal_id", true), INT("symmetric_key_id", false),

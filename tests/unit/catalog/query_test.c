@@ -275,6 +275,9 @@ static void test_principals_views(void **state)
     assert_num(rs, u, "hasdbaccess", 1);
     assert_num(rs, u, "issqlrole", 0);
     assert_num(rs, pub, "issqlrole", 1);
+    assert_num(rs, pub, "hasdbaccess", 0);
+    assert_num(rs, row_where(rs, "name", "guest"), "hasdbaccess", 1);
+    assert_num(rs, row_where(rs, "name", "sys"), "hasdbaccess", 0);
     mk_rowset_free(rs);
 }
 
