@@ -4,8 +4,9 @@
  * Layout: provider.c (entry point, configuration, errors), tokens.c (the
  * per-provider token cache), redact.c (URIs safe to print), key.c (the key
  * object behind both KEYMGMTs), keymgmt_rsa.c, keymgmt_ec.c, store.c,
- * signature.c with sig_encode.c (DigestInfo, ECDSA-Sig-Value,
- * AlgorithmIdentifier), asym_cipher.c with oaep.c. Each operation file keeps
+ * signature.c with sig_params.c (context parameters) and sig_encode.c
+ * (DigestInfo, ECDSA-Sig-Value, AlgorithmIdentifier), asym_cipher.c with
+ * oaep.c. Each operation file keeps
  * its entry points static and exports only its OSSL_DISPATCH table(s).
  */
 #ifndef MKPROV_INTERNAL_H
@@ -140,6 +141,24 @@ int mkprov_key_match(const mkprov_key *a, const mkprov_key *b, int selection);
 int mkprov_key_import(mkprov_key *k, int selection, const OSSL_PARAM params[]);
 int mkprov_key_export(const mkprov_key *k, int selection, OSSL_CALLBACK *cb, void *cbarg);
 int mkprov_key_get_params(const mkprov_key *k, OSSL_PARAM params[]);
+
+/* ---- signature context (signature.c, sig_params.c) ---- */
+
+typedef struct mkprov_sig {
+    mkprov_ctx *prov;
+    p11_key_type want; /* RSA for the "RSA" table, EC for "ECDSA" */
+    mkprov_key *key;
+    bool signing;
+    int pad;           /* RSA_PKCS1_PADDING or RSA_PKCS1_PSS_PADDING */
+    EVP_MD *md;        /* NULL: none set */
+    EVP_MD *mgf1;      /* NULL: same as md */
+    int saltlen;       /* RSA_PSS_SALTLEN_* or a length */
+    EVP_MD_CTX *mdctx; /* digest_sign / digest_verify in progress */
+} mkprov_sig;
+
+/* Apply / report OSSL_SIGNATURE_PARAM_* (sig_params.c). */
+MK_RESULT mkprov_sig_apply_params(mkprov_sig *c, const OSSL_PARAM params[]);
+MK_RESULT mkprov_sig_fill_params(const mkprov_sig *c, OSSL_PARAM params[]);
 
 /* ---- signature helpers (sig_encode.c) ---- */
 
