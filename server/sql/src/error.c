@@ -55,3 +55,20 @@ void sql_error_from_mk(sql_error *e, int line)
                   "this message in error, contact Customer Support Services for more "
                   "information.");
 }
+
+bool sql_error_ident_too_long(sql_error *e, int line, const char *v, size_t len)
+{
+    if (sql_utf8_chars(v, len) <= SQL_MAX_IDENT_CHARS) {
+        return false;
+    }
+    size_t cut = 0;
+    for (size_t chars = 0; cut < len; cut++) {
+        if (((unsigned char)v[cut] & 0xC0) != 0x80 && chars++ == SQL_MAX_IDENT_CHARS) {
+            break;
+        }
+    }
+    sql_error_set(e, SQL_ERR_IDENT_TOO_LONG, 15, 4, line,
+                  "The identifier that starts with '%.*s' is too long. Maximum length is %d.",
+                  (int)cut, v, SQL_MAX_IDENT_CHARS);
+    return true;
+}

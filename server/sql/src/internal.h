@@ -72,6 +72,11 @@ size_t sql_utf8_chars(const char *s, size_t n);
  * failure: 701 (out of memory) or 8623 (over a cap), at line.
  */
 void sql_error_from_mk(sql_error *e, int line);
+/*
+ * When v[0..len) (valid UTF-8) is longer than SQL_MAX_IDENT_CHARS characters,
+ * fill e with error 103 naming its first characters and return true.
+ */
+bool sql_error_ident_too_long(sql_error *e, int line, const char *v, size_t len);
 /* T-SQL reserved keyword (never a bare name or alias)? Plain identifiers only. */
 bool sql_is_reserved(const char *s, size_t n);
 
@@ -143,6 +148,8 @@ MK_RESULT sql_p_expect_kw_eq(sql_parser *p, const char *kw);
 
 /* A name: a non-reserved plain identifier or a quoted one (not empty: 1038). */
 MK_RESULT sql_p_name(sql_parser *p, const char **out);
+/* A column alias: a name or a string ('' is error 1038, over 128 characters 103). */
+MK_RESULT sql_p_alias(sql_parser *p, const char **out);
 /* A one- to three-part name (a.b.c, a..c). */
 MK_RESULT sql_p_objname(sql_parser *p, sql_objname *out);
 /* A string literal ('x' or N'x'); its decoded text. */

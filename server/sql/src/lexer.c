@@ -249,19 +249,10 @@ static MK_RESULT unclosed(lexer *lx, int line, const char *content, size_t len, 
 /* Error 103 when an identifier exceeds SQL_MAX_IDENT_CHARS characters. */
 static MK_RESULT check_ident_len(lexer *lx, int line, const char *v, size_t len)
 {
-    if (sql_utf8_chars(v, len) <= SQL_MAX_IDENT_CHARS) {
-        return MK_OK;
+    if (sql_error_ident_too_long(lx->err, line, v, len)) {
+        return MK_RAISE(MK_E_INVALID, "identifier too long");
     }
-    size_t cut = 0;
-    for (size_t chars = 0; cut < len; cut++) {
-        if (((unsigned char)v[cut] & 0xC0) != 0x80 && chars++ == SQL_MAX_IDENT_CHARS) {
-            break;
-        }
-    }
-    sql_error_set(lx->err, SQL_ERR_IDENT_TOO_LONG, 15, 4, line,
-                  "The identifier that starts with '%.*s' is too long. Maximum length is %d.",
-                  (int)cut, v, SQL_MAX_IDENT_CHARS);
-    return MK_RAISE(MK_E_INVALID, "identifier too long");
+    return MK_OK;
 }
 
 /* 'text', N'text' (prefix 1), [name] and "name". */

@@ -119,19 +119,40 @@ MK_RESULT sql_p_expect_kw_eq(sql_parser *p, const char *kw)
     return sql_p_expect(p, SQL_TOK_EQ);
 }
 
+static MK_RESULT empty_name(sql_parser *p)
+{
+    return sql_p_fail(p, SQL_ERR_EMPTY_NAME, 15, 1,
+                      "An object or column name is missing or empty. For SELECT INTO "
+                      "statements, verify each column has a name. For other statements, look "
+                      "for empty alias names. Aliases defined as \"\" or [] are not allowed. "
+                      "Change the alias to a valid name.");
+}
+
 MK_RESULT sql_p_name(sql_parser *p, const char **out)
 {
     const sql_token *t = sql_p_peek(p);
     if (t->kind == SQL_TOK_QIDENT && t->value_len == 0) {
-        return sql_p_fail(p, SQL_ERR_EMPTY_NAME, 15, 1,
-                          "An object or column name is missing or empty. For SELECT INTO "
-                          "statements, verify each column has a name. For other statements, look "
-                          "for empty alias names. Aliases defined as \"\" or [] are not allowed. "
-                          "Change the alias to a valid name.");
+        return empty_name(p);
     }
     bool plain = t->kind == SQL_TOK_IDENT && !sql_is_reserved(t->value, t->value_len);
     if (!plain && t->kind != SQL_TOK_QIDENT) {
         return sql_p_syntax_error(p);
+    }
+    *out = sql_p_next(p)->value;
+    return MK_OK;
+}
+
+MK_RESULT sql_p_alias(sql_parser *p, const char **out)
+{
+    const sql_token *t = sql_p_peek(p);
+    if (t->kind != SQL_TOK_STRING && t->kind != SQL_TOK_NSTRING) {
+        return sql_p_name(p, out);
+    }
+    if (t->value_len == 0) {
+        return empty_name(p);
+    }
+    if (sql_error_ident_too_long(p->err, t->line, t->value, t->value_len)) {
+        return MK_RAISE(MK_E_INVALID, "alias too long");
     }
     *out = sql_p_next(p)->value;
     return MK_OK;

@@ -87,14 +87,6 @@ static bool alias_ahead(const sql_parser *p, size_t ahead)
            (t->kind == SQL_TOK_IDENT && !sql_is_reserved(t->value, t->value_len));
 }
 
-static MK_RESULT parse_alias(sql_parser *p, const char **out)
-{
-    if (sql_p_is(p, SQL_TOK_STRING) || sql_p_is(p, SQL_TOK_NSTRING)) {
-        return sql_p_string(p, out);
-    }
-    return sql_p_name(p, out);
-}
-
 static MK_RESULT parse_item(sql_parser *p, sql_select_item *it)
 {
     if (sql_p_accept(p, SQL_TOK_STAR)) {
@@ -102,16 +94,16 @@ static MK_RESULT parse_item(sql_parser *p, sql_select_item *it)
         return MK_OK;
     }
     if (alias_ahead(p, 0) && sql_p_peek_at(p, 1)->kind == SQL_TOK_EQ) {
-        GUARD(parse_alias(p, &it->alias));
+        GUARD(sql_p_alias(p, &it->alias));
         (void)sql_p_next(p);
         return sql_parse_expr(p, &it->expr);
     }
     GUARD(sql_parse_expr(p, &it->expr));
     if (sql_p_accept_kw(p, "AS")) {
-        return parse_alias(p, &it->alias);
+        return sql_p_alias(p, &it->alias);
     }
     if (alias_ahead(p, 0)) {
-        return parse_alias(p, &it->alias);
+        return sql_p_alias(p, &it->alias);
     }
     return MK_OK;
 }

@@ -227,6 +227,21 @@ static void test_syntax_errors(void **state)
     expect_syntax("SELECT 1 +", "+", 1);
     expect_syntax("SELECT a = ", "=", 1);
     expect_syntax("SELECT 1 2", "2", 1);
+    static const char *const empty_aliases[] = {"SELECT 1 AS ''", "SELECT 1 N''", "SELECT '' = 1",
+                                                "SELECT 1 \"\""};
+    for (size_t i = 0; i < sizeof(empty_aliases) / sizeof(empty_aliases[0]); i++) {
+        sql_error e = parse_fail(empty_aliases[i], strlen(empty_aliases[i]));
+        assert_int_equal(e.number, 1038);
+    }
+    char text[300];
+    snprintf(text, sizeof(text), "SELECT 1 AS '%0129d'", 0);
+    sql_error e = parse_fail(text, strlen(text));
+    assert_int_equal(e.number, 103);
+    assert_int_equal(e.state, 4);
+    snprintf(text, sizeof(text), "SELECT 1 AS '%0128d'", 0);
+    sql_batch *b = parse_ok(text);
+    assert_int_equal(strlen(sql_batch_stmt(b, 0)->u.select.items[0].alias), 128);
+    sql_batch_free(b);
     expect_error("SELECT 1 AS []", 1038, 15, 1, 1,
                  "An object or column name is missing or empty. For SELECT INTO statements, "
                  "verify each column has a name. For other statements, look for empty alias "

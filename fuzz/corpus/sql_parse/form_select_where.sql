@@ -1,0 +1,1 @@
+SELECT TOP (2) name AS n, 'a' x, y = CERT_ID('c') FROM m.s.v WHERE a = 1 AND b <> N'x' AND c IS NULL AND d IS NOT NULL AND e = 0x01 AND f = -2.5 AND g = NULL

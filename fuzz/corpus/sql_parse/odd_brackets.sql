@@ -1,0 +1,1 @@
+SELECT [a]]b] AS [c]]], "d""e" FROM [x].[y]

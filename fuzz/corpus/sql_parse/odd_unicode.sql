@@ -1,0 +1,1 @@
+﻿CREATE LOGIN [HÖST login] WITH PASSWORD = N'p€' 

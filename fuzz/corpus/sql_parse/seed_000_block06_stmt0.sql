@@ -1,0 +1,2 @@
+USE master;  
+--Create the database Master Key, if needed.  

@@ -1,0 +1,2 @@
+CREATE MASTER KEY ENCRYPTION BY PASSWORD = '<Strong_Password_#2>';  
+GO  

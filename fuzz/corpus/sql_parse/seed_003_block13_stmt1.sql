@@ -1,0 +1,2 @@
+    GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO [HOST_B_login];  
+    GO  

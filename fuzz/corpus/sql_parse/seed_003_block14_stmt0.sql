@@ -1,0 +1,2 @@
+USE master;  
+--On HOST_B, create a login for HOST_A.  

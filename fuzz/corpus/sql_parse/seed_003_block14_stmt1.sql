@@ -1,0 +1,2 @@
+CREATE LOGIN HOST_A_login WITH PASSWORD = 'AStrongPassword!@#';  
+GO  
