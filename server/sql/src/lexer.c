@@ -269,8 +269,7 @@ static MK_RESULT lex_quoted(lexer *lx, sql_tok_kind kind, size_t prefix, int clo
         return lx_alloc_fail(lx);
     }
     if (!closed) {
-        bool secret = kind != SQL_TOK_QIDENT && sql_tok_is_secret(lx->toks, lx->n);
-        return unclosed(lx, line, value, val_len, secret);
+        return unclosed(lx, line, value, val_len, sql_tok_is_secret(lx->toks, lx->n));
     }
     if (kind == SQL_TOK_QIDENT) {
         GUARD(check_ident_len(lx, line, value, val_len));

@@ -75,7 +75,7 @@ MK_RESULT sql_p_syntax_error_at(sql_parser *p, size_t i)
     if (t->kind == SQL_TOK_STRING || t->kind == SQL_TOK_NSTRING || t->kind == SQL_TOK_QIDENT) {
         near = t->value;
         len = t->value_len;
-        if (t->kind != SQL_TOK_QIDENT && sql_tok_is_secret(p->toks, i)) {
+        if (sql_tok_is_secret(p->toks, i)) {
             near = "******";
             len = 6;
         }

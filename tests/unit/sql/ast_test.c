@@ -40,6 +40,30 @@ static bool all_zero(const char *p, size_t n)
     return true;
 }
 
+/* The password fields of s (some may be NULL), found independently of ast.c. */
+static size_t password_fields(sql_stmt *s, char *fields[3])
+{
+    size_t n = 0;
+    switch (s->kind) {
+    case SQL_STMT_CREATE_LOGIN:
+    case SQL_STMT_ALTER_LOGIN:
+        fields[n++] = s->u.login.opts.password;
+        fields[n++] = s->u.login.opts.old_password;
+        break;
+    case SQL_STMT_CREATE_CERTIFICATE:
+        fields[n++] = s->u.create_cert.encryption_password;
+        fields[n++] = s->u.create_cert.private_key.encryption_password;
+        fields[n++] = s->u.create_cert.private_key.decryption_password;
+        break;
+    case SQL_STMT_BACKUP_CERTIFICATE:
+        fields[n++] = s->u.backup_cert.private_key.encryption_password;
+        fields[n++] = s->u.backup_cert.private_key.decryption_password;
+        break;
+    default: fields[n++] = s->u.masterkey.password; break;
+    }
+    return n;
+}
+
 static void test_wipe_secrets(void **state)
 {
     (void)state;
@@ -64,24 +88,7 @@ static void test_wipe_secrets(void **state)
         sql_batch *b = parse_ok(cases[i].text);
         sql_stmt *s = sql_batch_stmt(b, 0);
         char *fields[3] = {NULL, NULL, NULL};
-        size_t n = 0;
-        switch (s->kind) {
-        case SQL_STMT_CREATE_LOGIN:
-        case SQL_STMT_ALTER_LOGIN:
-            fields[n++] = s->u.login.opts.password;
-            fields[n++] = s->u.login.opts.old_password;
-            break;
-        case SQL_STMT_CREATE_CERTIFICATE:
-            fields[n++] = s->u.create_cert.encryption_password;
-            fields[n++] = s->u.create_cert.private_key.encryption_password;
-            fields[n++] = s->u.create_cert.private_key.decryption_password;
-            break;
-        case SQL_STMT_BACKUP_CERTIFICATE:
-            fields[n++] = s->u.backup_cert.private_key.encryption_password;
-            fields[n++] = s->u.backup_cert.private_key.decryption_password;
-            break;
-        default: fields[n++] = s->u.masterkey.password; break;
-        }
+        size_t n = password_fields(s, fields);
         size_t found = 0;
         for (size_t k = 0; k < n; k++) {
             if (fields[k] != NULL) {

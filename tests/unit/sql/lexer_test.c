@@ -327,6 +327,8 @@ static void test_unclosed_password_is_redacted(void **state)
                      "Unclosed quotation mark after the character string '******'.");
     assert_lex_error("ALTER LOGIN l WITH PASSWORD = 'a' OLD_PASSWORD = N'Secret1!", 105, 1, 1,
                      "Unclosed quotation mark after the character string '******'.");
+    assert_lex_error("CREATE LOGIN l WITH PASSWORD = \"Secret1!", 105, 1, 1,
+                     "Unclosed quotation mark after the character string '******'.");
 }
 
 static void test_unclosed_comment(void **state)

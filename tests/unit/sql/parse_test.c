@@ -85,6 +85,8 @@ static void test_near_token_never_shows_password(void **state)
     expect_syntax("CREATE LOGIN a WITH PASSWORD 'Secret1!'", "******", 1);
     expect_syntax("CREATE LOGIN a WITH PASSWORD = 'Secret1!' 'again'", "******", 1);
     expect_syntax("OPEN MASTER KEY DECRYPTION BY 'Secret1!'", "******", 1);
+    expect_syntax("CREATE LOGIN a WITH PASSWORD = \"Secret1!\"", "******", 1);
+    expect_syntax("CREATE LOGIN a WITH PASSWORD = [Secret1!]", "******", 1);
     sql_error e = parse_fail("CREATE LOGIN a WITH PASSWORD = N'Secret1!' x", 44);
     assert_null(strstr(e.message, "Secret1!"));
     assert_string_equal(e.message, "Incorrect syntax near 'x'.");
