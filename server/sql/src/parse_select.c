@@ -80,9 +80,9 @@ MK_RESULT sql_parse_expr(sql_parser *p, sql_expr *out)
 }
 
 /* A name or a string usable as a column alias. */
-static bool alias_ahead(const sql_parser *p, size_t ahead)
+static bool alias_ahead(const sql_parser *p)
 {
-    const sql_token *t = sql_p_peek_at(p, ahead);
+    const sql_token *t = sql_p_peek(p);
     return t->kind == SQL_TOK_QIDENT || t->kind == SQL_TOK_STRING || t->kind == SQL_TOK_NSTRING ||
            (t->kind == SQL_TOK_IDENT && !sql_is_reserved(t->value, t->value_len));
 }
@@ -93,7 +93,7 @@ static MK_RESULT parse_item(sql_parser *p, sql_select_item *it)
         it->star = true;
         return MK_OK;
     }
-    if (alias_ahead(p, 0) && sql_p_peek_at(p, 1)->kind == SQL_TOK_EQ) {
+    if (alias_ahead(p) && sql_p_peek_at(p, 1)->kind == SQL_TOK_EQ) {
         GUARD(sql_p_alias(p, &it->alias));
         (void)sql_p_next(p);
         return sql_parse_expr(p, &it->expr);
@@ -102,7 +102,7 @@ static MK_RESULT parse_item(sql_parser *p, sql_select_item *it)
     if (sql_p_accept_kw(p, "AS")) {
         return sql_p_alias(p, &it->alias);
     }
-    if (alias_ahead(p, 0)) {
+    if (alias_ahead(p)) {
         return sql_p_alias(p, &it->alias);
     }
     return MK_OK;
