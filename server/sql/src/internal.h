@@ -90,10 +90,10 @@ MK_RESULT sql_lex_into(sql_arena *arena, const char *text, size_t len, sql_token
                        size_t *ntoks, sql_error *err);
 
 /*
- * True when the quoted token (string or quoted identifier) at index i of
- * toks (i may be the count of tokens so far) may stand where a password goes: a PASSWORD,
- * OLD_PASSWORD or SECRET keyword among the three tokens before it, or BY right before it. Error
- * texts show such a string as '******'.
+ * True when the quoted token (string or quoted identifier) at index i of toks
+ * (i may be the count of tokens so far) may stand where a password goes: a
+ * PASSWORD, OLD_PASSWORD or SECRET keyword among the three tokens before it,
+ * or BY right before it. Error texts show such a token as '******'.
  */
 bool sql_tok_is_secret(const sql_token *toks, size_t i);
 
