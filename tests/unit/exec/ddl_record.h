@@ -41,6 +41,9 @@ typedef struct record {
     size_t ncols;
     char cols[REC_MAX_COLS][130];
     char cells[REC_MAX_ROWS][REC_MAX_COLS][REC_CELL];
+    /* Row 0, column 0 as raw bytes (text or binary), for long values. */
+    uint8_t first_bytes[16384];
+    size_t first_len;
 } record;
 
 static inline void rec_format(const mk_column *c, const mk_value *v, char *out, size_t n)
@@ -65,6 +68,14 @@ static inline mk_result rec_rows(void *arg, const mk_rowset *rs)
     r->nrowsets++;
     r->nrows = mk_rowset_nrows(rs);
     r->ncols = mk_rowset_ncols(rs);
+    r->first_len = 0;
+    if (r->nrows > 0 && r->ncols > 0) {
+        const mk_value *v = mk_rowset_value(rs, 0, 0);
+        if (!v->is_null && v->bytes != NULL && v->len <= sizeof(r->first_bytes)) {
+            memcpy(r->first_bytes, v->bytes, v->len);
+            r->first_len = v->len;
+        }
+    }
     for (size_t c = 0; c < r->ncols && c < REC_MAX_COLS; c++) {
         snprintf(r->cols[c], sizeof(r->cols[c]), "%s", mk_rowset_column(rs, c)->name);
         for (size_t row = 0; row < r->nrows && row < REC_MAX_ROWS; row++) {
