@@ -30,7 +30,8 @@ typedef struct bench_opts {
     char module[1024];
     char pin_file[1024];
     char provider_dir[1024];
-    double seconds;  /* per case */
+    double seconds;  /* per run */
+    int repeat;      /* runs per case (the median is reported), 1..16 */
     int max_threads; /* 1..N, runs 1 and max_threads */
     long count;      /* >0: exactly this many signatures, one thread (count-calls.sh) */
 } bench_opts;

@@ -4,7 +4,7 @@
  * software keys, at 1 and N threads, with the ratios provider/raw and
  * provider/engine. Not a test: nothing here passes or fails on a number.
  *
- *   bench/sign [--seconds S] [--threads N] [--provider-dir DIR]
+ *   bench/sign [--seconds S] [--repeat R] [--threads N] [--provider-dir DIR]
  *   bench/sign --uri 'pkcs11:token=T?module-path=M&pin-source=file:F' [--keygen]
  *   bench/sign --uri ... --count N --backend raw|provider|engine|software --key RSA-2048
  *
@@ -14,6 +14,10 @@
  * token layer. With --uri the keys labelled bench-rsa2048, bench-rsa3072 and
  * bench-ec256 must exist (--keygen creates missing ones). --count signs
  * exactly N times on one thread, for bench/count-calls.sh.
+ *
+ * Each figure is the median of R runs (default 3) taken round-robin over
+ * the backends, so that a burst of load elsewhere on the machine does not
+ * land on one backend only.
  */
 #include "bench.h"
 
@@ -345,29 +349,58 @@ static void print_ratio(double a, double b)
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of r[0..n); -1 if any run failed. */
+static double median(double *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (r[i] < 0) {
+            return -1;
+        }
+    }
+    qsort(r, (size_t)n, sizeof(r[0]), cmp_double);
+    return n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+}
+
+static void run_row(const bench_opts *o, const bench_key *k, int threads)
+{
+    double runs[NBACKENDS][16];
+    double r[NBACKENDS];
+    for (int rep = 0; rep < o->repeat; rep++) {
+        for (size_t b = 0; b < NBACKENDS; b++) {
+            runs[b][rep] = run_case(backends[b], o, k, threads);
+        }
+    }
+    printf("%-9s %3d", k->name, threads);
+    for (size_t b = 0; b < NBACKENDS; b++) {
+        r[b] = median(runs[b], o->repeat);
+        print_rate(r[b]);
+    }
+    print_ratio(r[1], r[0]);
+    print_ratio(r[1], r[2]);
+    printf("\n");
+    fflush(stdout);
+}
+
 static void run_all(const bench_opts *o)
 {
-    printf("mirrorkey bench/sign: signatures per second, %.1f s per case\n", o->seconds);
+    printf("mirrorkey bench/sign: signatures per second, median of %d runs of %.1f s per case\n",
+           o->repeat, o->seconds);
     printf("token '%s', module %s\n", o->token_label, o->module);
     printf(
         "RSA: PKCS#1 v1.5 with SHA-256; EC: ECDSA with SHA-256; raw = C_SignInit+C_Sign only\n\n");
     printf("%-9s %3s %10s %10s %10s %10s %11s %11s\n", "key", "thr", "raw-p11", "provider",
            "engine", "software", "prov/raw", "prov/engine");
-    int counts[2] = {1, o->max_threads};
     for (size_t k = 0; k < NKEYS; k++) {
-        for (int t = 0; t < (o->max_threads > 1 ? 2 : 1); t++) {
-            double r[NBACKENDS];
-            for (size_t b = 0; b < NBACKENDS; b++) {
-                r[b] = run_case(backends[b], o, &keys[k], counts[t]);
-            }
-            printf("%-9s %3d", keys[k].name, counts[t]);
-            for (size_t b = 0; b < NBACKENDS; b++) {
-                print_rate(r[b]);
-            }
-            print_ratio(r[1], r[0]);
-            print_ratio(r[1], r[2]);
-            printf("\n");
-            fflush(stdout);
+        run_row(o, &keys[k], 1);
+        if (o->max_threads > 1) {
+            run_row(o, &keys[k], o->max_threads);
         }
     }
 }
@@ -405,14 +438,14 @@ static int count_mode(const bench_opts *o, const char *backend, const char *key)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: sign [--seconds S] [--threads N] [--provider-dir DIR]\n"
+    fprintf(stderr, "usage: sign [--seconds S] [--repeat R] [--threads N] [--provider-dir DIR]\n"
                     "            [--uri TOKEN-URI [--keygen]]\n"
                     "            [--count N --backend raw|provider|engine|software --key NAME]\n");
 }
 
 int main(int argc, char **argv)
 {
-    bench_opts o = {.seconds = 2.0, .max_threads = 2, .count = -1};
+    bench_opts o = {.seconds = 2.0, .repeat = 3, .max_threads = 2, .count = -1};
     snprintf(o.provider_dir, sizeof(o.provider_dir), "%s", MK_PROVIDER_DIR);
     const char *backend = NULL;
     const char *key = "RSA-2048";
@@ -431,6 +464,8 @@ int main(int argc, char **argv)
         i++;
         if (strcmp(a, "--seconds") == 0) {
             o.seconds = atof(v);
+        } else if (strcmp(a, "--repeat") == 0) {
+            o.repeat = atoi(v);
         } else if (strcmp(a, "--threads") == 0) {
             o.max_threads = atoi(v);
         } else if (strcmp(a, "--provider-dir") == 0) {
@@ -448,7 +483,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.seconds <= 0 || o.max_threads < 1 || o.max_threads > 64) {
+    if (o.seconds <= 0 || o.max_threads < 1 || o.max_threads > 64 || o.repeat < 1 ||
+        o.repeat > 16) {
         usage();
         return 2;
     }
