@@ -59,7 +59,7 @@ static char *name_text(const X509_NAME *name)
                          b, name, 0, XN_FLAG_RFC2253 & ~(unsigned long)ASN1_STRFLGS_ESC_MSB) >= 0) {
         char *data = NULL;
         long n = BIO_get_mem_data(b, &data);
-        if (n >= 0 && (data == NULL || memchr(data, 0, (size_t)n) == NULL)) {
+        if (n >= 0 && (n == 0 || (data != NULL && memchr(data, 0, (size_t)n) == NULL))) {
             out = malloc((size_t)n + 1);
             if (out != NULL) {
                 if (n > 0) {
@@ -96,11 +96,12 @@ static char *serial_text(const ASN1_INTEGER *serial)
             got = 1;
         }
         out = malloc((size_t)got * 3);
-        for (int i = 0; out != NULL && i < got; i++) {
+        size_t n_bytes = (size_t)got;
+        for (size_t i = 0; out != NULL && i < n_bytes; i++) {
             static const char hex[] = "0123456789abcdef";
             out[i * 3] = hex[bytes[i] >> 4];
             out[i * 3 + 1] = hex[bytes[i] & 0x0f];
-            out[i * 3 + 2] = i + 1 < got ? ' ' : '\0';
+            out[i * 3 + 2] = i + 1 < n_bytes ? ' ' : '\0';
         }
     }
     BN_free(bn);

@@ -47,7 +47,7 @@ static MK_RESULT configure(cat_db *db)
     sqlite3_extended_result_codes(db->sql, 1);
     int rc = sqlite3_busy_timeout(db->sql, CAT_BUSY_TIMEOUT_MS);
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "busy timeout");
+        CAT_SQL_BAIL(db, rc, "busy timeout");
     }
     /* The schema is ours: no functions with side effects from views/triggers. */
     GUARD(cat_exec(db, "PRAGMA trusted_schema = OFF"));
@@ -128,10 +128,10 @@ MK_RESULT cat_commit(cat_db *db)
     int rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         /* A failed COMMIT leaves the transaction open; undo it so state is clear. */
-        mk_result e = CAT_SQLERR(db, rc, "commit");
+        (void)CAT_SQLERR(db, rc, "commit");
         (void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
         db->in_txn = false;
-        return e;
+        return MK_ERR;
     }
     db->in_txn = false;
     return MK_OK;

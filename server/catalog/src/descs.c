@@ -133,7 +133,7 @@ MK_RESULT cat_register_functions(cat_db *db)
                                         SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                                         sql_desc, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "registering mk_desc");
+        CAT_SQL_BAIL(db, rc, "registering mk_desc");
     }
     return MK_OK;
 }

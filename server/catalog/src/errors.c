@@ -27,7 +27,8 @@ mk_result cat_fail(mk_err code, cat_reason reason, const char *object, const cha
     char msg[CAT_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* The analyzer's va_list model misfires when it inlines this function. */
+    vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     (void)mk_error_set(code, file, line, "%s", msg);
     tls_reason.reason = reason;

@@ -30,8 +30,12 @@ struct cat_db {
 mk_result cat_fail(mk_err code, cat_reason reason, const char *object, const char *file, int line,
                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Record (code, reason, object, message) and return MK_ERR from the calling function. */
 #define CAT_BAIL(code, reason, object, ...)                                                        \
-    return cat_fail((code), (reason), (object), __FILE__, __LINE__, __VA_ARGS__)
+    do {                                                                                           \
+        (void)cat_fail((code), (reason), (object), __FILE__, __LINE__, __VA_ARGS__);               \
+        return MK_ERR;                                                                             \
+    } while (0)
 #define CAT_BAIL_OUT(code, reason, object, ...)                                                    \
     do {                                                                                           \
         (void)cat_fail((code), (reason), (object), __FILE__, __LINE__, __VA_ARGS__);               \
@@ -41,6 +45,12 @@ mk_result cat_fail(mk_err code, cat_reason reason, const char *object, const cha
 /* Translate an SQLite result code (not OK/ROW/DONE) into a recorded error. */
 mk_result cat_sqlerr(cat_db *db, int rc, const char *what, const char *file, int line);
 #define CAT_SQLERR(db, rc, what) cat_sqlerr((db), (rc), (what), __FILE__, __LINE__)
+/* Record the SQLite failure and return MK_ERR from the calling function. */
+#define CAT_SQL_BAIL(db, rc, what)                                                                 \
+    do {                                                                                           \
+        (void)CAT_SQLERR((db), (rc), (what));                                                      \
+        return MK_ERR;                                                                             \
+    } while (0)
 
 /* ---- sqlutil.c ---- */
 

@@ -145,7 +145,10 @@ MK_RESULT cat_perm_get(cat_db *db, cat_perm_type type, int32_t major_id, int32_t
     GUARD_OUT(cat_bind_text(db, st, 4, k.code));
     GUARD_OUT(cat_step(db, st, &row));
     const unsigned char *s = row ? sqlite3_column_text(st, 0) : NULL;
-    *state = s != NULL ? (char)s[0] : '\0';
+    *state = '\0';
+    if (s != NULL) {
+        *state = (char)s[0];
+    }
     res = MK_OK;
 out:
     sqlite3_finalize(st);

@@ -14,7 +14,7 @@ MK_RESULT cat_prepare(cat_db *db, const char *sql, sqlite3_stmt **st)
     if (rc != SQLITE_OK) {
         sqlite3_finalize(*st);
         *st = NULL;
-        return CAT_SQLERR(db, rc, "prepare");
+        CAT_SQL_BAIL(db, rc, "prepare");
     }
     return MK_OK;
 }
@@ -23,7 +23,7 @@ MK_RESULT cat_exec(cat_db *db, const char *sql)
 {
     int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "exec");
+        CAT_SQL_BAIL(db, rc, "exec");
     }
     return MK_OK;
 }
@@ -39,7 +39,7 @@ MK_RESULT cat_step(cat_db *db, sqlite3_stmt *st, bool *row)
         *row = false;
         return MK_OK;
     }
-    return CAT_SQLERR(db, rc, "step");
+    CAT_SQL_BAIL(db, rc, "step");
 }
 
 MK_RESULT cat_step_done(cat_db *db, sqlite3_stmt *st)
@@ -51,7 +51,7 @@ MK_RESULT cat_step_done(cat_db *db, sqlite3_stmt *st)
     if (rc == SQLITE_ROW) {
         BAIL_MSG(MK_E_INTERNAL, "catalog: statement returned rows unexpectedly");
     }
-    return CAT_SQLERR(db, rc, "write");
+    CAT_SQL_BAIL(db, rc, "write");
 }
 
 MK_RESULT cat_bind_text(cat_db *db, sqlite3_stmt *st, int idx, const char *s)
@@ -59,7 +59,7 @@ MK_RESULT cat_bind_text(cat_db *db, sqlite3_stmt *st, int idx, const char *s)
     int rc = s != NULL ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT)
                        : sqlite3_bind_null(st, idx);
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "bind");
+        CAT_SQL_BAIL(db, rc, "bind");
     }
     return MK_OK;
 }
@@ -76,7 +76,7 @@ MK_RESULT cat_bind_blob(cat_db *db, sqlite3_stmt *st, int idx, const void *p, si
                       : sqlite3_bind_blob(st, idx, p, (int)len, SQLITE_TRANSIENT);
     }
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "bind");
+        CAT_SQL_BAIL(db, rc, "bind");
     }
     return MK_OK;
 }
@@ -85,7 +85,7 @@ MK_RESULT cat_bind_int(cat_db *db, sqlite3_stmt *st, int idx, int64_t v)
 {
     int rc = sqlite3_bind_int64(st, idx, v);
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "bind");
+        CAT_SQL_BAIL(db, rc, "bind");
     }
     return MK_OK;
 }
@@ -94,7 +94,7 @@ MK_RESULT cat_bind_null(cat_db *db, sqlite3_stmt *st, int idx)
 {
     int rc = sqlite3_bind_null(st, idx);
     if (rc != SQLITE_OK) {
-        return CAT_SQLERR(db, rc, "bind");
+        CAT_SQL_BAIL(db, rc, "bind");
     }
     return MK_OK;
 }
@@ -220,9 +220,9 @@ MK_RESULT cat_atomic_end(cat_db *db, mk_result r)
     }
     int rc = sqlite3_exec(db->sql, db->in_txn ? "RELEASE cat_atomic" : "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        mk_result e = CAT_SQLERR(db, rc, "commit");
+        (void)CAT_SQLERR(db, rc, "commit");
         atomic_undo(db);
-        return e;
+        return MK_ERR;
     }
     return MK_OK;
 }

@@ -18,7 +18,10 @@ static void read_user(sqlite3_stmt *st, cat_user *out)
     out->principal_id = (int32_t)sqlite3_column_int64(st, 0);
     cat_copy_text(out->name, sizeof(out->name), (const char *)sqlite3_column_text(st, 1));
     const char *type = (const char *)sqlite3_column_text(st, 2);
-    out->type = type != NULL ? type[0] : '?';
+    out->type = '?';
+    if (type != NULL) {
+        out->type = type[0];
+    }
     int sid_len = sqlite3_column_bytes(st, 3);
     if (sid_len > 0 && sid_len <= CAT_SID_MAX) {
         memcpy(out->sid, sqlite3_column_blob(st, 3), (size_t)sid_len);

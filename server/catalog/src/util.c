@@ -123,7 +123,13 @@ void cat_copy_text(char *dst, size_t dstlen, const char *src)
     dst[n] = '\0';
 }
 
-static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+static char ascii_lower(char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return (char)(c - 'A' + 'a');
+    }
+    return c;
+}
 
 bool cat_name_eq(const char *a, const char *b)
 {

@@ -15,7 +15,7 @@
 #include "catalog/principals.h"
 
 #define CN_A "HOST_A certificate for database mirroring"
-#define YEAR (365 * 24 * 3600)
+#define YEAR (365LL * 24 * 3600)
 
 static void sha1(const uint8_t *p, size_t n, uint8_t out[20])
 {

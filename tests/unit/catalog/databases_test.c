@@ -3,6 +3,7 @@
  */
 #include "cat_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +14,9 @@ static cat_mirroring principal(void)
     cat_mirroring m = {.state = CAT_MIR_SYNCHRONIZED,
                        .role = CAT_MIR_PRINCIPAL,
                        .witness_state = CAT_WIT_CONNECTED};
-    strcpy(m.partner_name, "TCP://host_b.example:7024");
-    strcpy(m.partner_instance, "HOST_B");
-    strcpy(m.witness_name, "TCP://witness.example:7024");
+    snprintf(m.partner_name, sizeof(m.partner_name), "%s", "TCP://host_b.example:7024");
+    snprintf(m.partner_instance, sizeof(m.partner_instance), "%s", "HOST_B");
+    snprintf(m.witness_name, sizeof(m.witness_name), "%s", "TCP://witness.example:7024");
     return m;
 }
 
@@ -86,7 +87,7 @@ static void test_mirroring(void **state)
     assert_string_equal(d.mirroring.witness_name, "TCP://witness.example:7024");
     assert_int_equal(d.mirroring.witness_state, CAT_WIT_CONNECTED);
     char guid[37];
-    strcpy(guid, d.mirroring_guid);
+    snprintf(guid, sizeof(guid), "%s", d.mirroring_guid);
 
     /* An update keeps the mirroring_guid; no witness means no witness state. */
     m.state = CAT_MIR_DISCONNECTED;

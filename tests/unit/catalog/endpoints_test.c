@@ -4,6 +4,7 @@
  */
 #include "cat_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,7 @@ static cat_endpoint seed_endpoint(const ep_fx *fx)
         .connection_auth = CAT_EP_AUTH_CERTIFICATE,
         .certificate_id = fx->cert_a,
     };
-    strcpy(e.name, "Endpoint_Mirroring");
+    snprintf(e.name, sizeof(e.name), "%s", "Endpoint_Mirroring");
     return e;
 }
 
@@ -99,7 +100,7 @@ static void test_only_one_mirroring_endpoint(void **state)
     cat_endpoint e = seed_endpoint(fx);
     assert_cat_ok(cat_endpoint_create(fx->base.db, &e, NULL));
     cat_endpoint other = seed_endpoint(fx);
-    strcpy(other.name, "Second");
+    snprintf(other.name, sizeof(other.name), "%s", "Second");
     other.port = 7025;
     assert_unchanged(&fx->base, cat_endpoint_create(fx->base.db, &other, NULL), MK_E_EXISTS,
                      CAT_R_ENDPOINT_TYPE_EXISTS);
@@ -126,7 +127,7 @@ static void test_create_validation(void **state)
     expect_invalid(fx, e);
     e = seed_endpoint(fx), e.port = 65536;
     expect_invalid(fx, e);
-    e = seed_endpoint(fx), strcpy(e.ip_address, "999.1.1.1");
+    e = seed_endpoint(fx), snprintf(e.ip_address, sizeof(e.ip_address), "%s", "999.1.1.1");
     expect_invalid(fx, e);
     e = seed_endpoint(fx), e.role = 4;
     expect_invalid(fx, e);
@@ -148,7 +149,7 @@ static void test_create_validation(void **state)
                      CAT_R_NONE);
 
     e = seed_endpoint(fx);
-    strcpy(e.ip_address, "::1");
+    snprintf(e.ip_address, sizeof(e.ip_address), "%s", "::1");
     e.encryption_algorithm = CAT_EP_ALG_NONE_AES; /* ENCRYPTION = SUPPORTED */
     assert_cat_ok(cat_endpoint_create(fx->base.db, &e, NULL));
 }
@@ -184,7 +185,7 @@ static void test_alter_named_fields_only(void **state)
     assert_int_equal(got.certificate_id, fx->cert_a);
 
     v.port = 5022;
-    strcpy(v.ip_address, "10.0.0.7");
+    snprintf(v.ip_address, sizeof(v.ip_address), "%s", "10.0.0.7");
     v.role = CAT_EP_WITNESS;
     v.encryption_enabled = true;
     v.encryption_algorithm = CAT_EP_ALG_NONE_AES;
@@ -253,7 +254,7 @@ static void test_drop(void **state)
                      MK_E_NOT_FOUND, CAT_R_ENDPOINT_MISSING);
     assert_unchanged(&fx->base, cat_endpoint_drop(fx->base.db, NULL), MK_E_INVALID, CAT_R_NONE);
     /* After the drop a new mirroring endpoint may be created. */
-    strcpy(e.name, "Mirroring2");
+    snprintf(e.name, sizeof(e.name), "%s", "Mirroring2");
     assert_cat_ok(cat_endpoint_create(fx->base.db, &e, NULL));
     assert_cat_fail(cat_endpoint_get_by_id(fx->base.db, 1, &got), MK_E_NOT_FOUND,
                     CAT_R_ENDPOINT_MISSING);

@@ -4,6 +4,7 @@
  */
 #include "cat_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@ static int setup(void **state)
                       .encryption_algorithm = CAT_EP_ALG_AES,
                       .connection_auth = CAT_EP_AUTH_CERTIFICATE,
                       .certificate_id = fx->own_cert};
-    strcpy(e.name, "Endpoint_Mirroring");
+    snprintf(e.name, sizeof(e.name), "%s", "Endpoint_Mirroring");
     ok = ok && mk_ok(cat_endpoint_create(db, &e, &fx->ep));
     cat_perm p = {.type = CAT_PERM_CONNECT,
                   .major_id = fx->ep,

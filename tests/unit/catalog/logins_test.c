@@ -200,7 +200,7 @@ static void test_verifier_stored_with_iterations_not_password(void **state)
         snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
         FILE *f = fopen(p, "rb");
         assert_non_null(f);
-        size_t cap = 8 * 1024 * 1024;
+        size_t cap = (size_t)8 << 20;
         char *buf = malloc(cap);
         assert_non_null(buf);
         size_t n = fread(buf, 1, cap, f);

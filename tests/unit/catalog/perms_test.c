@@ -5,6 +5,7 @@
  */
 #include "cat_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static int setup(void **state)
                       .encryption_algorithm = CAT_EP_ALG_AES,
                       .connection_auth = CAT_EP_AUTH_CERTIFICATE,
                       .certificate_id = cert};
-    strcpy(e.name, "Endpoint_Mirroring");
+    snprintf(e.name, sizeof(e.name), "%s", "Endpoint_Mirroring");
     ok = ok && mk_ok(cat_endpoint_create(db, &e, &fx->ep));
     return ok ? 0 : -1;
 }

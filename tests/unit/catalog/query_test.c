@@ -5,6 +5,7 @@
  */
 #include "cat_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +71,7 @@ static int setup(void **state)
                       .encryption_algorithm = CAT_EP_ALG_AES,
                       .connection_auth = CAT_EP_AUTH_CERTIFICATE,
                       .certificate_id = fx->cert_a};
-    strcpy(e.name, "Endpoint_Mirroring");
+    snprintf(e.name, sizeof(e.name), "%s", "Endpoint_Mirroring");
     ok = ok && mk_ok(cat_endpoint_create(db, &e, &fx->ep));
     cat_perm p = {.type = CAT_PERM_CONNECT,
                   .major_id = fx->ep,
@@ -80,8 +81,8 @@ static int setup(void **state)
     cat_mirroring m = {.state = CAT_MIR_SYNCHRONIZED,
                        .role = CAT_MIR_PRINCIPAL,
                        .witness_state = CAT_WIT_CONNECTED};
-    strcpy(m.partner_name, "TCP://host_b:7024");
-    strcpy(m.witness_name, "TCP://witness:7024");
+    snprintf(m.partner_name, sizeof(m.partner_name), "%s", "TCP://host_b:7024");
+    snprintf(m.witness_name, sizeof(m.witness_name), "%s", "TCP://witness:7024");
     ok = ok && mk_ok(cat_database_create(db, "db1", NULL)) &&
          mk_ok(cat_database_set_mirroring(db, "db1", &m));
     cat_cert c;

@@ -21,7 +21,7 @@
 
 #define CAT_FIRST_CERT_ID 256
 #define CAT_THUMBPRINT_LEN 20
-#define CAT_CERT_DER_MAX (64 * 1024)
+#define CAT_CERT_DER_MAX 65536
 #define CAT_TOKEN_ID_MAX 256
 
 /* What sys.certificates shows, as read from a DER certificate. */

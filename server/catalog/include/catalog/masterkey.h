@@ -17,7 +17,7 @@
 #include "catalog/catalog.h"
 #include "mk/result.h"
 
-#define CAT_MK_BLOB_MAX (64 * 1024)
+#define CAT_MK_BLOB_MAX 65536
 
 typedef struct cat_masterkey {
     char key_guid[37]; /* "XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX" */
