@@ -22,6 +22,7 @@ typedef enum opt_id {
     O_LISTEN,
     O_LOG_LEVEL,
     O_MAX_CONN,
+    O_LOGIN_TIMEOUT,
 } opt_id;
 
 typedef struct opt_def {
@@ -41,6 +42,7 @@ static const opt_def opts[] = {
     {"--tds-listen", O_LISTEN, SRV_CMD_RUN},
     {"--log-level", O_LOG_LEVEL, SRV_CMD_RUN},
     {"--max-connections", O_MAX_CONN, SRV_CMD_RUN},
+    {"--login-timeout", O_LOGIN_TIMEOUT, SRV_CMD_RUN},
 };
 
 static const char usage_all[] =
@@ -48,7 +50,7 @@ static const char usage_all[] =
     "                       --admin-password-file FILE [--file-root DIR]\n"
     "                       [--instance-name NAME] [--key-type rsa|ec]\n"
     "       mirrorkeyd run --data-dir DIR [--tds-listen ADDR:PORT] [--log-level LEVEL]\n"
-    "                      [--max-connections N]\n"
+    "                      [--max-connections N] [--login-timeout SECONDS]\n"
     "       mirrorkeyd [init|run] --help\n"
     "\n"
     "mirrorkeyd is a mirrorkey instance: a security catalog, a TLS identity and\n"
@@ -74,7 +76,7 @@ static const char usage_init[] =
 
 static const char usage_run[] =
     "usage: mirrorkeyd run --data-dir DIR [--tds-listen ADDR:PORT] [--log-level LEVEL]\n"
-    "                      [--max-connections N]\n"
+    "                      [--max-connections N] [--login-timeout SECONDS]\n"
     "\n"
     "Serve the instance in the foreground, logging to stderr. SIGTERM or SIGINT\n"
     "stop it (exit 0); SIGHUP reopens logs.\n"
@@ -83,7 +85,10 @@ static const char usage_run[] =
     "  --tds-listen ADDR:PORT   TDS listener (default " SRV_DEFAULT_LISTEN "; port 0 picks\n"
     "                           a free port, logged as 'tds listening on ADDR:PORT')\n"
     "  --log-level LEVEL        error, warn, info (default) or debug\n"
-    "  --max-connections N      concurrent TDS connections (default 64)\n";
+    "  --max-connections N      concurrent TDS connections (default 64); more are\n"
+    "                           closed at once\n"
+    "  --login-timeout SECONDS  a client that stalls before it is logged in is\n"
+    "                           dropped after this long without data (default 30)\n";
 
 const char *srv_cli_usage(srv_command command)
 {
@@ -139,6 +144,9 @@ static MK_RESULT set_option(srv_cli *c, const opt_def *d, const char *v)
     case O_MAX_CONN:
         return parse_uint(v, 1, SRV_MAX_CONNECTIONS_LIMIT, "--max-connections",
                           &c->run.max_connections);
+    case O_LOGIN_TIMEOUT:
+        return parse_uint(v, 1, SRV_LOGIN_TIMEOUT_LIMIT_S, "--login-timeout",
+                          &c->run.login_timeout_s);
     }
     BAIL(MK_E_INTERNAL);
 }
@@ -197,6 +205,7 @@ MK_RESULT srv_cli_parse(int argc, char *const argv[], srv_cli *out)
     memset(out, 0, sizeof(*out));
     out->run.listen = SRV_DEFAULT_LISTEN;
     out->run.max_connections = SRV_DEFAULT_MAX_CONNECTIONS;
+    out->run.login_timeout_s = SRV_DEFAULT_LOGIN_TIMEOUT_S;
     int i = 1;
     if (i < argc && strcmp(argv[i], "init") == 0) {
         out->command = SRV_CMD_INIT;

@@ -20,12 +20,14 @@
 
 static MK_RESULT run_connection(srv_tds *t)
 {
-    GUARD(net_set_timeouts(t->fd, SRV_LOGIN_TIMEOUT_MS, SRV_LOGIN_TIMEOUT_MS));
+    const int login_ms = t->slot->srv->login_timeout_ms;
+    GUARD(net_set_timeouts(t->fd, login_ms, login_ms));
     GUARD(net_plain_new(t->fd, &t->conn));
     tds_reasm_caps caps = tds_reasm_caps_default();
     GUARD(tds_reasm_new(&caps, &t->reasm));
     GUARD(srv_tds_prelogin(t));
     GUARD(srv_tds_login(t));
+    srv_slot_logged_in(t->slot);
     /* Logged in: an admin session may sit idle, but a client must keep reading. */
     GUARD(net_set_timeouts(t->fd, 0, SRV_SEND_TIMEOUT_MS));
     return srv_tds_session(t);

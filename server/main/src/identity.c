@@ -23,7 +23,15 @@
 
 MK_RESULT srv_libctx_new(OSSL_LIB_CTX **out)
 {
-    return net_tls_libctx_new_builtin("mirrorkey", OSSL_provider_init, out);
+    /*
+     * The provider sets the log level when it initialises (quiet unless
+     * MIRRORKEY_PROVIDER_DEBUG=1), which is right for a module in someone
+     * else's program; built in, it shares our mk_log, so keep our level.
+     */
+    mk_log_level level = mk_log_get_level();
+    mk_result r = net_tls_libctx_new_builtin("mirrorkey", OSSL_provider_init, out);
+    mk_log_set_level(level);
+    return r;
 }
 
 MK_RESULT srv_object_uri(const char *token_uri, const uint8_t *id, size_t id_len, const char *label,

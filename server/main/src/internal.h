@@ -30,10 +30,8 @@
 #include "tds/result.h"
 
 /* Timeouts (milliseconds). */
-#define SRV_LOGIN_TIMEOUT_MS 30000 /* PRELOGIN, TLS handshake and LOGIN7, per read */
-#define SRV_SEND_TIMEOUT_MS 60000  /* a client that stops reading its results */
-#define SRV_ACCEPT_POLL_MS 200     /* how often the accept thread looks at the stop flag */
-#define SRV_DRAIN_TIMEOUT_MS 10000 /* connections get this long to finish at shutdown */
+#define SRV_SEND_TIMEOUT_MS 60000 /* a client that stops reading its results */
+#define SRV_ACCEPT_POLL_MS 200    /* how often the accept thread looks at the stop flag */
 
 /* Largest packet accepted before the login negotiated a size (MS-TDS allows 32767). */
 #define SRV_PRELOGIN_MAX_PACKET 32767u
@@ -107,7 +105,8 @@ typedef struct srv_slot {
     unsigned index;
     int state; /* SRV_SLOT_* */
     pthread_t thread;
-    int fd; /* the connection's socket while the thread owns it, else -1 */
+    int fd;                    /* the connection's socket while the thread owns it, else -1 */
+    int64_t login_deadline_ms; /* monotonic; 0 once logged in */
     char peer[80];
 } srv_slot;
 
@@ -121,12 +120,12 @@ struct srv_server {
     pthread_cond_t stop_cond;
     srv_slot *slots;
     unsigned max_connections;
+    int login_timeout_ms; /* per read until logged in (--login-timeout) */
     pthread_t accept_thread;
     bool accept_started;
 };
 
-MK_RESULT srv_server_start(srv_server *srv, srv_instance *inst, const char *listen,
-                           unsigned max_connections);
+MK_RESULT srv_server_start(srv_server *srv, srv_instance *inst, const srv_run_args *args);
 /* Stop accepting, wake every connection, join all threads, close the listener. */
 void srv_server_stop(srv_server *srv);
 bool srv_server_stopping(srv_server *srv);
@@ -134,6 +133,8 @@ bool srv_server_stopping(srv_server *srv);
 bool srv_server_sleep(srv_server *srv, unsigned ms);
 /* The connection thread is done with its socket (called before it closes it). */
 void srv_slot_release_fd(srv_slot *slot);
+/* The connection logged in: its login deadline no longer applies. */
+void srv_slot_logged_in(srv_slot *slot);
 
 /* Monotonic milliseconds. */
 int64_t srv_now_ms(void);

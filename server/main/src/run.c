@@ -58,7 +58,7 @@ int srv_cmd_run(const srv_run_args *a)
     MK_LOG_INFO("instance %s loaded from %s (TLS key %s)", inst->config.instance_name,
                 inst->data_dir, inst->config.tls_key_label);
     srv_server srv;
-    if (mk_failed(srv_server_start(&srv, inst, a->listen, a->max_connections))) {
+    if (mk_failed(srv_server_start(&srv, inst, a))) {
         MK_LOG_ERR("cannot start: %s", mk_error_message());
         srv_server_stop(&srv);
         srv_instance_free(inst);

@@ -9,6 +9,12 @@
  * srv_server_stop can shutdown(2) it and wake a thread blocked in a read; the
  * thread unregisters it (under the lock) before closing it, so stop never
  * touches a descriptor number that was reused.
+ *
+ * Login deadline: besides the per-read timeout on the socket, a connection
+ * must be logged in within --login-timeout of being accepted. The accept
+ * thread, which wakes every SRV_ACCEPT_POLL_MS anyway, shuts down the socket
+ * of any connection past its deadline, so a client trickling bytes cannot
+ * hold a slot either.
  */
 #include "internal.h"
 
@@ -59,6 +65,31 @@ void srv_slot_release_fd(srv_slot *slot)
     pthread_mutex_unlock(&slot->srv->lock);
 }
 
+void srv_slot_logged_in(srv_slot *slot)
+{
+    pthread_mutex_lock(&slot->srv->lock);
+    slot->login_deadline_ms = 0;
+    pthread_mutex_unlock(&slot->srv->lock);
+}
+
+/* Cut off connections that are still not logged in after --login-timeout. */
+static void enforce_login_deadlines(srv_server *srv)
+{
+    int64_t now = srv_now_ms();
+    pthread_mutex_lock(&srv->lock);
+    for (unsigned i = 0; i < srv->max_connections; i++) {
+        srv_slot *s = &srv->slots[i];
+        if (s->state == SRV_SLOT_RUNNING && s->fd >= 0 && s->login_deadline_ms != 0 &&
+            now > s->login_deadline_ms) {
+            MK_LOG_INFO("connection %u from %s: not logged in within %d s, closing",
+                        SRV_FIRST_SPID + i, s->peer, srv->login_timeout_ms / 1000);
+            (void)shutdown(s->fd, SHUT_RDWR);
+            s->login_deadline_ms = 0;
+        }
+    }
+    pthread_mutex_unlock(&srv->lock);
+}
+
 /* Join the threads of finished slots. Caller holds the lock. */
 static void reap_locked(srv_server *srv)
 {
@@ -91,6 +122,7 @@ static void dispatch(srv_server *srv, int fd, const char *peer)
     }
     slot->state = SRV_SLOT_RUNNING;
     slot->fd = fd;
+    slot->login_deadline_ms = srv_now_ms() + srv->login_timeout_ms;
     snprintf(slot->peer, sizeof(slot->peer), "%s", peer);
     int rc = pthread_create(&slot->thread, NULL, srv_conn_main, slot);
     if (rc != 0) {
@@ -118,6 +150,7 @@ static void *accept_main(void *arg)
         if (fd >= 0) {
             dispatch(srv, fd, peer);
         }
+        enforce_login_deadlines(srv);
     }
     return NULL;
 }
@@ -133,9 +166,9 @@ static void log_listening(const char *host, uint16_t port)
     }
 }
 
-MK_RESULT srv_server_start(srv_server *srv, srv_instance *inst, const char *listen,
-                           unsigned max_connections)
+MK_RESULT srv_server_start(srv_server *srv, srv_instance *inst, const srv_run_args *args)
 {
+    const unsigned max_connections = args->max_connections;
     char host[256];
     uint16_t port = 0;
     uint16_t bound = 0;
@@ -143,6 +176,7 @@ MK_RESULT srv_server_start(srv_server *srv, srv_instance *inst, const char *list
     srv->inst = inst;
     srv->listen_fd = -1;
     srv->max_connections = max_connections;
+    srv->login_timeout_ms = (int)(args->login_timeout_s * 1000u);
     atomic_init(&srv->stopping, false);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -157,7 +191,7 @@ MK_RESULT srv_server_start(srv_server *srv, srv_instance *inst, const char *list
         srv->slots[i].index = i;
         srv->slots[i].fd = -1;
     }
-    GUARD(net_parse_hostport(listen, host, sizeof(host), &port));
+    GUARD(net_parse_hostport(args->listen, host, sizeof(host), &port));
     if (mk_failed(net_listen(host, port, &srv->listen_fd, &bound))) {
         mk_error_context("tds listener");
         return MK_ERR;

@@ -5,7 +5,7 @@
  *                   --admin-password-file FILE [--file-root DIR]
  *                   [--instance-name NAME] [--key-type rsa|ec]
  *   mirrorkeyd run  --data-dir DIR [--tds-listen ADDR:PORT] [--log-level L]
- *                   [--max-connections N]
+ *                   [--max-connections N] [--login-timeout SECONDS]
  *   mirrorkeyd [init|run] --help
  *
  * Options take their value as the next argument or after '='. The parser is
@@ -25,6 +25,8 @@
 #define SRV_DEFAULT_LISTEN "127.0.0.1:1433"
 #define SRV_DEFAULT_MAX_CONNECTIONS 64u
 #define SRV_MAX_CONNECTIONS_LIMIT 4096u
+#define SRV_DEFAULT_LOGIN_TIMEOUT_S 30u
+#define SRV_LOGIN_TIMEOUT_LIMIT_S 3600u
 
 typedef enum srv_command {
     SRV_CMD_NONE = 0, /* only --help (or nothing) */
@@ -50,6 +52,7 @@ typedef struct srv_run_args {
     bool has_log_level;
     mk_log_level log_level;
     unsigned max_connections;
+    unsigned login_timeout_s; /* per read, from connect until logged in */
 } srv_run_args;
 
 typedef struct srv_cli {
