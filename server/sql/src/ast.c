@@ -36,6 +36,9 @@ const char *sql_stmt_kind_name(sql_stmt_kind kind)
         [SQL_STMT_CREATE_DATABASE] = "CREATE DATABASE",
         [SQL_STMT_DROP_DATABASE] = "DROP DATABASE",
         [SQL_STMT_ALTER_DATABASE] = "ALTER DATABASE",
+        [SQL_STMT_BEGIN_TRAN] = "BEGIN TRANSACTION",
+        [SQL_STMT_COMMIT_TRAN] = "COMMIT TRANSACTION",
+        [SQL_STMT_ROLLBACK_TRAN] = "ROLLBACK TRANSACTION",
     };
     if ((unsigned)kind >= SQL_STMT_KIND_COUNT || names[kind] == NULL) {
         return "?";

@@ -191,6 +191,8 @@ MK_RESULT sql_p_skip_group(sql_parser *p);
 typedef MK_RESULT (*sql_stmt_parser)(sql_parser *p, sql_stmt *s);
 
 MK_RESULT sql_parse_use(sql_parser *p, sql_stmt *s);
+MK_RESULT sql_parse_tran(sql_parser *p, sql_stmt *s);
+MK_RESULT sql_parse_if_trancount(sql_parser *p, sql_stmt *s);
 MK_RESULT sql_parse_set(sql_parser *p, sql_stmt *s);
 MK_RESULT sql_parse_drop(sql_parser *p, sql_stmt *s);
 MK_RESULT sql_parse_create_database(sql_parser *p, sql_stmt *s);

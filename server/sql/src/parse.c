@@ -46,6 +46,11 @@ static const stmt_form forms[] = {
     {{"CREATE", "DATABASE", NULL}, SQL_STMT_CREATE_DATABASE, sql_parse_create_database},
     {{"DROP", "DATABASE", NULL}, SQL_STMT_DROP_DATABASE, sql_parse_drop},
     {{"ALTER", "DATABASE", NULL}, SQL_STMT_ALTER_DATABASE, sql_parse_alter_database},
+    {{"BEGIN", "TRAN", NULL}, SQL_STMT_BEGIN_TRAN, sql_parse_tran},
+    {{"BEGIN", "TRANSACTION", NULL}, SQL_STMT_BEGIN_TRAN, sql_parse_tran},
+    {{"COMMIT", NULL, NULL}, SQL_STMT_COMMIT_TRAN, sql_parse_tran},
+    {{"ROLLBACK", NULL, NULL}, SQL_STMT_ROLLBACK_TRAN, sql_parse_tran},
+    {{"IF", NULL, NULL}, SQL_STMT_COMMIT_TRAN, sql_parse_if_trancount},
 };
 
 /* How many of form's leading words the upcoming tokens match. */

@@ -216,9 +216,25 @@ static MK_RESULT render_named(const sql_stmt *s, mk_buf *out)
     return sql_r_name(out, s->u.name.name);
 }
 
+static MK_RESULT render_tran(const sql_stmt *s, mk_buf *out)
+{
+    if (s->u.tran.if_trancount) {
+        GUARD(mk_buf_append_str(out, "IF @@TRANCOUNT > 0 "));
+    }
+    GUARD(mk_buf_append_str(out, sql_stmt_kind_name(s->kind)));
+    if (s->u.tran.name != NULL) {
+        GUARD(mk_buf_put_u8(out, ' '));
+        GUARD(sql_r_name(out, s->u.tran.name));
+    }
+    return MK_OK;
+}
+
 MK_RESULT sql_stmt_render(const sql_stmt *s, unsigned flags, mk_buf *out)
 {
     switch (s->kind) {
+    case SQL_STMT_BEGIN_TRAN:
+    case SQL_STMT_COMMIT_TRAN:
+    case SQL_STMT_ROLLBACK_TRAN: return render_tran(s, out);
     case SQL_STMT_SELECT: return render_select(&s->u.select, flags, out);
     case SQL_STMT_SET: return render_set(&s->u.set, flags, out);
     case SQL_STMT_ALTER_DATABASE: return render_alter_db(&s->u.alter_db, out);

@@ -221,6 +221,12 @@ static const char *const forms[] = {
     "ALTER DATABASE d SET PARTNER TIMEOUT 10",
     "ALTER DATABASE d SET WITNESS = 'TCP://w:1'",
     "ALTER DATABASE d SET WITNESS OFF",
+    "BEGIN TRANSACTION",
+    "BEGIN TRANSACTION t1",
+    "COMMIT TRANSACTION",
+    "ROLLBACK TRANSACTION",
+    "IF @@TRANCOUNT > 0 COMMIT TRANSACTION",
+    "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION",
 };
 
 static void test_round_trip_every_form(void **state)

@@ -44,6 +44,9 @@ typedef enum sql_stmt_kind {
     SQL_STMT_CREATE_DATABASE,
     SQL_STMT_DROP_DATABASE,
     SQL_STMT_ALTER_DATABASE,
+    SQL_STMT_BEGIN_TRAN,
+    SQL_STMT_COMMIT_TRAN,
+    SQL_STMT_ROLLBACK_TRAN,
     SQL_STMT_KIND_COUNT
 } sql_stmt_kind;
 
@@ -435,6 +438,18 @@ typedef struct sql_alter_db_stmt {
 
 /* ---- Statement ------------------------------------------------------------ */
 
+/* ---- Transactions ---------------------------------------------------------- */
+
+/*
+ * BEGIN TRAN[SACTION] [name], COMMIT [TRAN[SACTION] | WORK] [name],
+ * ROLLBACK [TRAN[SACTION] | WORK] [name], and the guarded forms drivers send
+ * (pymssql): IF @@TRANCOUNT > 0 COMMIT TRAN / ROLLBACK TRAN.
+ */
+typedef struct sql_tran_stmt {
+    const char *name;  /* NULL when absent */
+    bool if_trancount; /* IF @@TRANCOUNT > 0 prefix */
+} sql_tran_stmt;
+
 typedef struct sql_stmt {
     sql_stmt_kind kind;
     int line; /* line of the statement's first token */
@@ -451,6 +466,7 @@ typedef struct sql_stmt {
         sql_create_user_stmt create_user;
         sql_perm_stmt perm; /* GRANT/REVOKE/DENY */
         sql_alter_db_stmt alter_db;
+        sql_tran_stmt tran; /* BEGIN / COMMIT / ROLLBACK */
     } u;
 } sql_stmt;
 
