@@ -63,6 +63,7 @@ typedef struct mkprov_ctx {
     char *pin_source;  /* openssl.cnf pkcs11-pin-source, or NULL */
     pthread_mutex_t tokens_mu;
     mkprov_token_entry *tokens;
+    struct mkprov_ctx *live_next; /* tokens.c: list of live contexts */
 } mkprov_ctx;
 
 /* ---- errors (provider.c) ---- */
@@ -102,8 +103,8 @@ void mkprov_uri_redact(const char *uri, char *out, size_t out_len);
 MK_RESULT mkprov_token_get(mkprov_ctx *p, const p11_uri *uri, p11_token **out);
 /* Drop every cached token (provider teardown). */
 void mkprov_tokens_clear(mkprov_ctx *p);
-/* Track a live provider context for the exit handler (at most 16 per process). */
-MK_RESULT mkprov_tokens_register(mkprov_ctx *p);
+/* Track a live provider context for the exit handler. */
+void mkprov_tokens_register(mkprov_ctx *p);
 void mkprov_tokens_unregister(mkprov_ctx *p);
 /* True once the process started exiting: no more calls into tokens (see tokens.c). */
 bool mkprov_exiting(void);

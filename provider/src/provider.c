@@ -329,11 +329,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
         mkprov_ctx_free(p);
         return 0;
     }
-    if (mk_failed(mkprov_tokens_register(p))) {
-        mk_log_error_result(MK_LOG_ERROR, "mirrorkey provider");
-        mkprov_ctx_free(p);
-        return 0;
-    }
+    mkprov_tokens_register(p);
     p->libctx = OSSL_LIB_CTX_new_child(handle, in);
     if (p->libctx == NULL) {
         MK_LOG_ERR("mirrorkey provider: cannot create a child library context");

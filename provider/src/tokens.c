@@ -27,9 +27,9 @@
 
 #include "mk/log.h"
 
-/* Every live provider context, for the exit handler. */
+/* Every live provider context (linked through live_next), for the exit handler. */
 static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
-static mkprov_ctx *live[16];
+static mkprov_ctx *live;
 static atomic_bool exiting = false;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -106,10 +106,8 @@ static void release_at_exit(void)
 {
     pthread_mutex_lock(&live_mu);
     atomic_store(&exiting, true);
-    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
-        if (live[i] != NULL) {
-            mkprov_tokens_clear(live[i]);
-        }
+    for (mkprov_ctx *p = live; p != NULL; p = p->live_next) {
+        mkprov_tokens_clear(p);
     }
     pthread_mutex_unlock(&live_mu);
 }
@@ -123,28 +121,21 @@ static void register_exit_handler(void)
 
 bool mkprov_exiting(void) { return atomic_load(&exiting); }
 
-MK_RESULT mkprov_tokens_register(mkprov_ctx *p)
+void mkprov_tokens_register(mkprov_ctx *p)
 {
     pthread_mutex_lock(&live_mu);
-    size_t i = 0;
-    while (i < sizeof(live) / sizeof(live[0]) && live[i] != NULL) {
-        i++;
-    }
-    if (i < sizeof(live) / sizeof(live[0])) {
-        live[i] = p;
-    }
+    p->live_next = live;
+    live = p;
     pthread_mutex_unlock(&live_mu);
-    ENSURE_MSG(i < sizeof(live) / sizeof(live[0]), MK_E_TOOBIG,
-               "too many mirrorkey provider instances in one process");
-    return MK_OK;
 }
 
 void mkprov_tokens_unregister(mkprov_ctx *p)
 {
     pthread_mutex_lock(&live_mu);
-    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
-        if (live[i] == p) {
-            live[i] = NULL;
+    for (mkprov_ctx **it = &live; *it != NULL; it = &(*it)->live_next) {
+        if (*it == p) {
+            *it = p->live_next;
+            break;
         }
     }
     pthread_mutex_unlock(&live_mu);

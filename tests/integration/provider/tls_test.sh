@@ -20,14 +20,17 @@ ossl req "${PROV[@]}" -new -x509 -key "$rsa" -subj "/CN=tls-rsa" -days 2 -out "$
 ossl req "${PROV[@]}" -new -x509 -key "$ec" -subj "/CN=tls-ec" -days 2 -out "$work/ec.pem" ||
     fail "EC certificate"
 
-# run_case NAME SERVERKEY SERVERCERT CLIENTKEY CLIENTCERT SERVER-SIG CLIENT-SIG CLIENT-CN
+# run_case NAME SERVERKEY SERVERCERT CLIENTKEY CLIENTCERT SERVER-SIG CLIENT-SIG CLIENT-CN [OPTS...]
+# (OPTS go to both s_server and s_client; PROV says which providers, in which order.)
 run_case() {
     local name=$1 skey=$2 scert=$3 ckey=$4 ccert=$5 ssig=$6 csig=$7 ccn=$8
+    shift 8
+    local extra=("$@")
     local d="$work/$name"
     mkdir -p "$d"
     mkfifo "$d/srv.in" "$d/cli.in"
     timeout 60 "${OSSL_RUN[@]}" s_server "${PROV[@]}" -accept 127.0.0.1:0 -naccept 1 -tls1_3 \
-        -cert "$scert" -key "$skey" -Verify 1 -CAfile "$ccert" -verify_return_error \
+        "${extra[@]}" -cert "$scert" -key "$skey" -Verify 1 -CAfile "$ccert" -verify_return_error \
         <"$d/srv.in" >"$d/srv.out" 2>&1 &
     local spid=$!
     bg_pids+=("$spid")
@@ -38,7 +41,7 @@ run_case() {
     [ -n "$port" ] || fail "$name: no port in the server output"
 
     timeout 60 "${OSSL_RUN[@]}" s_client "${PROV[@]}" -connect "127.0.0.1:$port" -tls1_3 \
-        -cert "$ccert" -key "$ckey" -CAfile "$scert" -verify_return_error -ign_eof \
+        "${extra[@]}" -cert "$ccert" -key "$ckey" -CAfile "$scert" -verify_return_error -ign_eof \
         <"$d/cli.in" >"$d/cli.out" 2>&1 &
     local cpid=$!
     bg_pids+=("$cpid")
@@ -78,4 +81,11 @@ run_case() {
 
 run_case rsa-server "$rsa" "$work/rsa.pem" "$ec" "$work/ec.pem" RSA-PSS ECDSA tls-ec
 run_case ec-server "$ec" "$work/ec.pem" "$rsa" "$work/rsa.pem" ECDSA RSA-PSS tls-rsa
+# With the default provider loaded first, its EC key management wins plain
+# fetches, so ECDHE on P-256 is available next to the token keys (with
+# mirrorkey first, libssl drops the NIST groups: see docs/provider.md).
+PROV=(-provider-path "$MK_PROVIDER_DIR" -provider default -provider mirrorkey)
+run_case default-first "$ec" "$work/ec.pem" "$rsa" "$work/rsa.pem" ECDSA RSA-PSS tls-rsa \
+    -groups P-256
+expect_grep "Server Temp Key: ECDH, prime256v1" "$work/default-first/cli.out"
 echo "tls_test: OK"
