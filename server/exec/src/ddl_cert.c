@@ -64,6 +64,14 @@ static mk_result resolve_owner(exec_session *s, const sql_create_cert_stmt *c, i
         exec_error_from_catalog(err, line, "user", c->owner);
         return MK_ERR;
     }
+    if (u.type != 'S') {
+        /* A certificate is owned by a user, never by a role (public, db_owner...). */
+        sql_error_set(err, 15151, 16, 1, line,
+                      "Cannot find the user '%s', because it does not exist or you do not have "
+                      "permission.",
+                      c->owner);
+        return MK_ERR;
+    }
     *owner_id = u.principal_id;
     return MK_OK;
 }

@@ -112,6 +112,14 @@ static mk_result certificate_owner(exec_session *s, const sql_stmt *stmt, sql_er
         exec_error_from_catalog(err, stmt->line, "user", a->principal);
         return MK_ERR;
     }
+    if (u.type != 'S') {
+        /* SQL Server: certificates cannot be owned by a role. */
+        sql_error_set(err, 15151, 16, 1, stmt->line,
+                      "Cannot find the user '%s', because it does not exist or you do not have "
+                      "permission.",
+                      a->principal);
+        return MK_ERR;
+    }
     if (mk_failed(cat_cert_set_owner(s->db, name, u.principal_id))) {
         exec_error_from_catalog(err, stmt->line, "user", a->principal);
         return MK_ERR;

@@ -40,7 +40,32 @@ static const exec_handler handlers[SQL_STMT_KIND_COUNT] = {
 
 bool exec_kind_is_ddl(sql_stmt_kind kind)
 {
-    return kind != SQL_STMT_USE && kind != SQL_STMT_SELECT && kind != SQL_STMT_SET;
+    /* An explicit list, so that statements added to the parser later are not DDL by accident. */
+    switch (kind) {
+    case SQL_STMT_CREATE_MASTER_KEY:
+    case SQL_STMT_OPEN_MASTER_KEY:
+    case SQL_STMT_CLOSE_MASTER_KEY:
+    case SQL_STMT_ALTER_MASTER_KEY:
+    case SQL_STMT_CREATE_CERTIFICATE:
+    case SQL_STMT_BACKUP_CERTIFICATE:
+    case SQL_STMT_DROP_CERTIFICATE:
+    case SQL_STMT_CREATE_ENDPOINT:
+    case SQL_STMT_ALTER_ENDPOINT:
+    case SQL_STMT_DROP_ENDPOINT:
+    case SQL_STMT_ALTER_AUTHORIZATION:
+    case SQL_STMT_CREATE_LOGIN:
+    case SQL_STMT_ALTER_LOGIN:
+    case SQL_STMT_DROP_LOGIN:
+    case SQL_STMT_CREATE_USER:
+    case SQL_STMT_DROP_USER:
+    case SQL_STMT_GRANT:
+    case SQL_STMT_REVOKE:
+    case SQL_STMT_DENY:
+    case SQL_STMT_CREATE_DATABASE:
+    case SQL_STMT_DROP_DATABASE:
+    case SQL_STMT_ALTER_DATABASE: return true;
+    default: return false;
+    }
 }
 
 static char *dup_or_null(const char *s) { return s != NULL ? strdup(s) : NULL; }
