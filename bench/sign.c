@@ -443,54 +443,62 @@ static void usage(void)
                     "            [--count N --backend raw|provider|engine|software --key NAME]\n");
 }
 
-int main(int argc, char **argv)
+typedef struct bench_args {
+    const char *backend;
+    const char *key;
+    bool keygen;
+} bench_args;
+
+static int parse_args(int argc, char **argv, bench_opts *o, bench_args *a)
 {
-    bench_opts o = {.seconds = 2.0, .repeat = 3, .max_threads = 2, .count = -1};
-    snprintf(o.provider_dir, sizeof(o.provider_dir), "%s", MK_PROVIDER_DIR);
-    const char *backend = NULL;
-    const char *key = "RSA-2048";
-    bool keygen = false;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *opt = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--keygen") == 0) {
-            keygen = true;
+        if (strcmp(opt, "--keygen") == 0) {
+            a->keygen = true;
             continue;
         }
         if (v == NULL) {
-            usage();
-            return 2;
+            return -1;
         }
         i++;
-        if (strcmp(a, "--seconds") == 0) {
-            o.seconds = atof(v);
-        } else if (strcmp(a, "--repeat") == 0) {
-            o.repeat = atoi(v);
-        } else if (strcmp(a, "--threads") == 0) {
-            o.max_threads = atoi(v);
-        } else if (strcmp(a, "--provider-dir") == 0) {
-            snprintf(o.provider_dir, sizeof(o.provider_dir), "%s", v);
-        } else if (strcmp(a, "--uri") == 0) {
-            snprintf(o.token_uri, sizeof(o.token_uri), "%s", v);
-        } else if (strcmp(a, "--count") == 0) {
-            o.count = atol(v);
-        } else if (strcmp(a, "--backend") == 0) {
-            backend = v;
-        } else if (strcmp(a, "--key") == 0) {
-            key = v;
+        if (strcmp(opt, "--seconds") == 0) {
+            o->seconds = atof(v);
+        } else if (strcmp(opt, "--repeat") == 0) {
+            o->repeat = atoi(v);
+        } else if (strcmp(opt, "--threads") == 0) {
+            o->max_threads = atoi(v);
+        } else if (strcmp(opt, "--provider-dir") == 0) {
+            snprintf(o->provider_dir, sizeof(o->provider_dir), "%s", v);
+        } else if (strcmp(opt, "--uri") == 0) {
+            snprintf(o->token_uri, sizeof(o->token_uri), "%s", v);
+        } else if (strcmp(opt, "--count") == 0) {
+            o->count = atol(v);
+        } else if (strcmp(opt, "--backend") == 0) {
+            a->backend = v;
+        } else if (strcmp(opt, "--key") == 0) {
+            a->key = v;
         } else {
-            usage();
-            return 2;
+            return -1;
         }
     }
-    if (o.seconds <= 0 || o.max_threads < 1 || o.max_threads > 64 || o.repeat < 1 ||
-        o.repeat > 16) {
+    bool ok = o->seconds > 0 && o->max_threads >= 1 && o->max_threads <= 64 && o->repeat >= 1 &&
+              o->repeat <= 16;
+    return ok ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts o = {.seconds = 2.0, .repeat = 3, .max_threads = 2, .count = -1};
+    bench_args a = {NULL, "RSA-2048", false};
+    snprintf(o.provider_dir, sizeof(o.provider_dir), "%s", MK_PROVIDER_DIR);
+    if (parse_args(argc, argv, &o, &a) != 0) {
         usage();
         return 2;
     }
     char dir[512] = "";
     if (o.token_uri[0] != '\0') {
-        if (parse_token_uri(&o) != 0 || (keygen && in_child(keygen_child, &o) != 0)) {
+        if (parse_token_uri(&o) != 0 || (a.keygen && in_child(keygen_child, &o) != 0)) {
             return 1;
         }
     } else if (make_token(&o, dir, sizeof(dir)) != 0 || in_child(keygen_child, &o) != 0) {
@@ -499,7 +507,7 @@ int main(int argc, char **argv)
     }
     int rc = 0;
     if (o.count >= 0) {
-        rc = backend != NULL ? count_mode(&o, backend, key) : 2;
+        rc = a.backend != NULL ? count_mode(&o, a.backend, a.key) : 2;
     } else {
         run_all(&o);
     }
