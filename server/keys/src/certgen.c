@@ -44,8 +44,13 @@ static MK_RESULT ec_group_name(const uint8_t *params, size_t len, char *name, si
     return MK_OK;
 }
 
-/* Push the token key's public components into a param builder. */
-static MK_RESULT public_params(const p11_key *key, OSSL_PARAM_BLD *bld, BIGNUM **n, BIGNUM **e)
+/*
+ * Push the token key's public components into a param builder. The builder
+ * keeps pointers to strings until OSSL_PARAM_BLD_to_param, so the EC group
+ * name lives in the caller's buffer `group`.
+ */
+static MK_RESULT public_params(const p11_key *key, OSSL_PARAM_BLD *bld, BIGNUM **n, BIGNUM **e,
+                               char *group, size_t group_len)
 {
     size_t a_len = 0;
     size_t b_len = 0;
@@ -60,11 +65,10 @@ static MK_RESULT public_params(const p11_key *key, OSSL_PARAM_BLD *bld, BIGNUM *
                MK_E_NOMEM);
         return MK_OK;
     }
-    char group[64];
     const uint8_t *params = p11_key_ec_params(key, &a_len);
     const uint8_t *point = p11_key_ec_point(key, &b_len);
     ENSURE_MSG(point != NULL && b_len > 0, MK_E_INVALID, "EC key has no public point");
-    GUARD(ec_group_name(params, a_len, group, sizeof(group)));
+    GUARD(ec_group_name(params, a_len, group, group_len));
     ENSURE(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) == 1 &&
                OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, b_len) == 1,
            MK_E_NOMEM);
@@ -78,10 +82,11 @@ MK_RESULT keys_public_pkey(OSSL_LIB_CTX *libctx, const p11_key *key, EVP_PKEY **
     BIGNUM *e = NULL;
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *pctx = NULL;
+    char group[64];
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     const char *alg = p11_key_get_type(key) == P11_KEY_RSA ? "RSA" : "EC";
     ENSURE(bld != NULL, MK_E_NOMEM);
-    GUARD_OUT(public_params(key, bld, &n, &e));
+    GUARD_OUT(public_params(key, bld, &n, &e, group, sizeof(group)));
     params = OSSL_PARAM_BLD_to_param(bld);
     pctx = EVP_PKEY_CTX_new_from_name(libctx, alg, "provider=default");
     *out = NULL;
