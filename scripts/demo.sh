@@ -15,7 +15,7 @@ cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build" -j"$(nproc 2>/dev/null || echo 2)" --target mirrorkey mirrorkey_provider >/dev/null
 
 mk="$root/build/bin/mirrorkey"
-prov=(-provider-path "$root/build/provider" -provider mirrorkey -provider default)
+prov=(-provider-path "$root/build/provider" -provider default -provider mirrorkey)
 work=$(mktemp -d)
 pids=()
 cleanup() {
