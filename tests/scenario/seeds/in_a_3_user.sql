@@ -1,0 +1,3 @@
+USE master;  
+CREATE USER HOST_B_user FOR LOGIN HOST_B_login;  
+GO  

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The seed documents end to end: two real mirrorkeyd daemons (HOST_A and
+# HOST_B, each with its own SoftHSM2 token, catalog and file root) and FreeTDS
+# tsql running the documents' T-SQL verbatim (tests/scenario/seeds/*.sql,
+# split at GO by tsql itself): outbound on both, the .cer files copied
+# between the file roots, inbound on both. Then it checks, through tsql, the
+# catalog views (ALL / STARTED / CERTIFICATE / AES, STORED_IN_HSM and
+# NO_PRIVATE_KEY certificates, CONNECT granted to the peer login), that the
+# seeds' EXPIRY_DATE = '11/30/2013' gave warning 15214 and no error, that the
+# .cer files are one DER certificate each and nothing else, that BACKUP ...
+# WITH PRIVATE KEY is refused (50101) without writing a file, and that no
+# seed password reached a daemon log.
+#
+# Environment: MIRRORKEYD (the daemon), MK_SOURCE_DIR, MK_TSQL (tsql).
+set -euo pipefail
+
+MIRRORKEYD=${MIRRORKEYD:?set MIRRORKEYD to the mirrorkeyd binary}
+SRC=${MK_SOURCE_DIR:?set MK_SOURCE_DIR to the source tree}
+TSQL=${MK_TSQL:-tsql}
+SEEDS=$SRC/tests/scenario/seeds
+ADMIN_PW='Adm1n-Passw0rd!'
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mk-seeds-XXXXXX")
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ -z "${MK_TEST_KEEP:-}" ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for h in HOST_A HOST_B; do
+        if [ -f "$work/$h/mirrorkeyd.log" ]; then
+            echo "--- $h log" >&2
+            tail -n 40 "$work/$h/mirrorkeyd.log" >&2
+        fi
+    done
+    exit 1
+}
+
+# start_host NAME: token, init, run; sets <NAME>_PORT and writes freetds.conf.
+start_host() {
+    local h=$1 dir=$work/$1
+    mkdir -p "$dir"
+    (umask 077; printf '%s\n' "$ADMIN_PW" >"$dir/admin.pw")
+    eval "$(bash "$SRC/scripts/softhsm-token.sh" "$dir/hsm" "$h")"
+    echo "$SOFTHSM2_CONF" >"$dir/softhsm2.conf.path"
+    SOFTHSM2_CONF=$SOFTHSM2_CONF "$MIRRORKEYD" init --data-dir "$dir/data" \
+        --pkcs11-uri "$MK_TOKEN_URI" --admin-login admin \
+        --admin-password-file "$dir/admin.pw" --instance-name "$h" >"$dir/init.log" 2>&1 ||
+        { cat "$dir/init.log" >&2; fail "mirrorkeyd init $h"; }
+    SOFTHSM2_CONF=$SOFTHSM2_CONF "$MIRRORKEYD" run --data-dir "$dir/data" \
+        --tds-listen 127.0.0.1:0 >"$dir/mirrorkeyd.log" 2>&1 &
+    pids+=($!)
+    local port="" i
+    for i in $(seq 1 600); do
+        port=$(sed -n 's/.*tds listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p;T;q' "$dir/mirrorkeyd.log")
+        [ -n "$port" ] && break
+        kill -0 "${pids[-1]}" 2>/dev/null || fail "mirrorkeyd $h exited"
+        sleep 0.1
+    done
+    [ -n "$port" ] || fail "mirrorkeyd $h did not report its port"
+    printf '[global]\n\ttds version = 7.4\n[%s]\n\thost = 127.0.0.1\n\tport = %s\n\tencryption = require\n' \
+        "$h" "$port" >"$dir/freetds.conf"
+}
+
+# q HOST: run stdin through tsql against HOST (as admin); output on stdout.
+q() {
+    local h=$1
+    { cat; printf '\ngo\nexit\n'; } |
+        FREETDSCONF=$work/$h/freetds.conf "$TSQL" -S "$h" -U admin -P "$ADMIN_PW" 2>&1
+}
+
+# seed HOST FILE: run a seed script; it must produce no error (severity > 10).
+seed() {
+    local h=$1 f=$2 out
+    out=$(q "$h" <"$SEEDS/$f")
+    printf '%s\n' "$out" >>"$work/$h/tsql.out"
+    if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
+        printf '%s\n' "$out" >&2
+        fail "$f on $h reported an error"
+    fi
+    printf '%s\n' "$out"
+}
+
+# expect HOST SQL REGEX: the tsql output of SQL matches REGEX (extended, per line).
+expect() {
+    local out
+    out=$(printf '%s\n' "$2" | q "$1")
+    grep -Eq "$3" <<<"$out" || { printf '%s\n' "$out" >&2; fail "$1: $2 !~ $3"; }
+}
+
+start_host HOST_A
+start_host HOST_B
+root_a=$work/HOST_A/data/files
+root_b=$work/HOST_B/data/files
+
+# Outbound, HOST_A (the procedure's steps) and HOST_B (the Example section).
+seed HOST_A out_a_1_master_key.sql >/dev/null
+out=$(seed HOST_A out_a_2_certificate.sql)
+grep -q 'Msg 15214' <<<"$out" || fail "no warning 15214 for EXPIRY_DATE = '11/30/2013'"
+out=$(seed HOST_A out_a_3_select_certificates.sql)
+grep -q 'HOST_A_cert' <<<"$out" || fail "HOST_A_cert not listed"
+seed HOST_A out_a_4_select_endpoints.sql >/dev/null
+seed HOST_A out_a_5_endpoint.sql >/dev/null
+seed HOST_A out_a_6_backup.sql >/dev/null
+[ -s "$root_a/HOST_A_cert.cer" ] || fail "BACKUP CERTIFICATE wrote no $root_a/HOST_A_cert.cer"
+out=$(seed HOST_B out_b_example.sql)
+grep -q 'Msg 15214' <<<"$out" || fail "no warning 15214 on HOST_B"
+[ -s "$root_b/HOST_B_cert.cer" ] || fail "no HOST_B_cert.cer"
+
+# "Using any secure copy method": the file roots are the C:\ of each host.
+cp "$root_a/HOST_A_cert.cer" "$root_b/"
+cp "$root_b/HOST_B_cert.cer" "$root_a/"
+
+# Inbound, HOST_A (the procedure) and HOST_B (the Example section).
+for f in in_a_1_login.sql in_a_2_select_principals.sql in_a_3_user.sql \
+    in_a_4_select_sysusers.sql in_a_5_certificate.sql in_a_6_select_certificates.sql \
+    in_a_7_grant.sql; do
+    seed HOST_A "$f" >/dev/null
+done
+seed HOST_B in_b_example.sql >/dev/null
+
+# The views, on both hosts.
+for pair in "HOST_A HOST_B" "HOST_B HOST_A"; do
+    set -- $pair
+    self=$1 peer=$2
+    expect "$self" "SELECT name, role_desc, state_desc, connection_auth_desc, encryption_algorithm_desc FROM sys.database_mirroring_endpoints" \
+        '^Endpoint_Mirroring[[:space:]]+ALL[[:space:]]+STARTED[[:space:]]+CERTIFICATE[[:space:]]+AES[[:space:]]*$'
+    expect "$self" "SELECT name, pvt_key_encryption_type_desc FROM sys.certificates WHERE name = '${self}_cert'" \
+        "^${self}_cert[[:space:]]+STORED_IN_HSM[[:space:]]*\$"
+    expect "$self" "SELECT name FROM sys.certificates WHERE pvt_key_encryption_type_desc = 'NO_PRIVATE_KEY'" \
+        "^${peer}_cert[[:space:]]*\$"
+    uid=$(printf "SELECT principal_id FROM sys.database_principals WHERE name = '%s_user'\n" "$peer" |
+        q "$self" | grep -m 1 -E '^[0-9]+[[:space:]]*$' | tr -d '[:space:]')
+    [ -n "$uid" ] || fail "$self: no ${peer}_user"
+    expect "$self" "SELECT principal_id FROM sys.certificates WHERE name = '${peer}_cert'" "^${uid}[[:space:]]*\$"
+    lid=$(printf "SELECT principal_id FROM sys.server_principals WHERE name = '%s_login'\n" "$peer" |
+        q "$self" | grep -m 1 -E '^[0-9]+[[:space:]]*$' | tr -d '[:space:]')
+    [ -n "$lid" ] || fail "$self: no ${peer}_login"
+    expect "$self" "SELECT permission_name, state_desc FROM sys.server_permissions WHERE class = 105 AND grantee_principal_id = $lid" \
+        '^CONNECT[[:space:]]+GRANT[[:space:]]*$'
+    expect "$self" "SELECT name FROM sys.symmetric_keys" '^##MS_DatabaseMasterKey##'
+done
+
+# The .cer files: one DER certificate each, nothing else (re-encoding gives the same bytes).
+for c in "$root_a/HOST_A_cert.cer" "$root_b/HOST_B_cert.cer"; do
+    openssl x509 -inform DER -in "$c" -noout >/dev/null 2>&1 || fail "$c is not a DER certificate"
+    openssl x509 -inform DER -in "$c" -outform DER -out "$work/reencoded.der" 2>/dev/null
+    cmp -s "$c" "$work/reencoded.der" || fail "$c holds more than one DER certificate"
+    if openssl pkey -inform DER -in "$c" -noout >/dev/null 2>&1; then fail "$c parses as a private key"; fi
+done
+subj=$(openssl x509 -inform DER -in "$root_a/HOST_A_cert.cer" -noout -subject)
+grep -q 'CN *= *HOST_A certificate for database mirroring' <<<"$subj" || fail "HOST_A subject"
+
+# No private key can be exported, and nothing is written trying.
+out=$(printf "BACKUP CERTIFICATE HOST_A_cert TO FILE = 'C:\\\\leak.cer' WITH PRIVATE KEY (FILE = 'C:\\\\leak.pvk', ENCRYPTION BY PASSWORD = 'Str0ng!Passw0rd')\n" |
+    q HOST_A)
+grep -q 'Msg 50101' <<<"$out" || { printf '%s\n' "$out" >&2; fail "WITH PRIVATE KEY not refused"; }
+[ ! -e "$root_a/leak.cer" ] && [ ! -e "$root_a/leak.pvk" ] || fail "a file was written"
+
+# Running a seed again changes nothing and says what SQL Server says.
+out=$(q HOST_A <"$SEEDS/out_a_5_endpoint.sql")
+grep -q 'Msg 7862' <<<"$out" || { printf '%s\n' "$out" >&2; fail "second CREATE ENDPOINT"; }
+
+# No seed password in the logs.
+for pw in '<1_Strong_Password!>' '<Strong_Password_#2>' '1Sample_Strong_Password!@#' \
+    'AStrongPassword!@#' "$ADMIN_PW"; do
+    if grep -qF -- "$pw" "$work/HOST_A/mirrorkeyd.log" "$work/HOST_B/mirrorkeyd.log"; then
+        fail "a password reached a daemon log"
+    fi
+done
+echo "ok seeds end to end through tsql on two mirrorkeyd instances"
