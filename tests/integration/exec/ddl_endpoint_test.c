@@ -343,6 +343,20 @@ static void test_connect_permissions(void **state)
     FX_OK(cat_perm_can_connect(a->db, peer.principal_id, ep.endpoint_id, &allowed));
     assert_false(allowed);
     RUN_OK(a->admin, "ALTER LOGIN HOST_B_login ENABLE");
+    /* A login that granted CONNECT cannot be dropped (15173) while its grant stands. */
+    int32_t id2 = 0;
+    FX_OK(cat_login_create(a->db, "admin2", (const uint8_t *)"Adm1n!two", 9, NULL, &id2));
+    FX_OK(cat_server_role_add_member(a->db, "sysadmin", "admin2"));
+    exec_principal who2 = {.login_id = id2, .login_name = "admin2"};
+    exec_session *s2 = NULL;
+    FX_OK(exec_session_new(a->inst, a->db, &who2, &s2));
+    RUN_OK(s2, "GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO other");
+    exec_session_free(s2);
+    size_t logins = rec_count(a->admin, "SELECT * FROM sys.server_principals");
+    RUN_ERR(a->admin, "DROP LOGIN admin2", 15173);
+    assert_int_equal(rec_count(a->admin, "SELECT * FROM sys.server_principals"), logins);
+    RUN_OK(a->admin, "REVOKE CONNECT ON ENDPOINT::Endpoint_Mirroring FROM other");
+    RUN_OK(a->admin, "DROP LOGIN admin2");
     RUN_ERR(a->admin, "DROP ENDPOINT nope", 15151);
     RUN_OK(a->admin, "DROP ENDPOINT Endpoint_Mirroring");
     assert_int_equal(rec_count(a->admin, perms), 0);

@@ -259,10 +259,16 @@ static void test_open_at_start(void **state)
     mk_secret_free(k1);
 }
 
-/* With no token, CREATE MASTER KEY fails cleanly (50110) and stores nothing. */
+/*
+ * With no token: CREATE MASTER KEY fails cleanly (50110) and stores nothing;
+ * an HSM certificate cannot be dropped (50110) since its key could not be
+ * destroyed, and stays listed.
+ */
 static void test_no_token(void **state)
 {
     fx *f = *state;
+    RUN_OK(f->b.admin, CREATE_MK);
+    RUN_OK(f->b.admin, "CREATE CERTIFICATE hs WITH SUBJECT = 'hs'");
     exec_instance_config cfg = {.server_name = "notoken"};
     exec_instance *inst = NULL;
     exec_session *s = NULL;
@@ -273,6 +279,16 @@ static void test_no_token(void **state)
     FX_OK(exec_session_new(inst, f->a.db, &who, &s));
     RUN_ERR(s, CREATE_MK, 50110);
     assert_int_equal(rec_count(s, "SELECT * FROM sys.symmetric_keys"), 0);
+    exec_session_free(s);
+    s = NULL;
+    /* HOST_B's catalog without its token. */
+    FX_OK(cat_login_get(f->b.db, "admin", &l));
+    who.login_id = l.principal_id;
+    FX_OK(exec_session_new(inst, f->b.db, &who, &s));
+    size_t objs = fx_token_objects(f->b.tok);
+    RUN_ERR(s, "DROP CERTIFICATE hs", 50110);
+    assert_int_equal(rec_count(s, "SELECT * FROM sys.certificates WHERE name = 'hs'"), 1);
+    assert_int_equal(fx_token_objects(f->b.tok), objs);
     exec_session_free(s);
     exec_instance_free(inst);
 }
