@@ -62,7 +62,8 @@ void *srv_conn_main(void *arg)
     srv_peer_address(t.peer, t.peer_addr, sizeof(t.peer_addr));
     /* Both buffers wipe on release: LOGIN7 packets carry the (obfuscated) password. */
     mk_buf_init_secret(&t.packet, CONN_PACKET_BUF);
-    mk_buf_init(&t.out, SRV_MAX_RESPONSE + SRV_MAX_RESPONSE / 64);
+    /* Packet headers add at most 8 / (512 - 8) < 1/32 to a response. */
+    mk_buf_init(&t.out, SRV_MAX_RESPONSE + SRV_MAX_RESPONSE / 32);
     MK_LOG_INFO("connection %u from %s accepted", t.spid, t.peer);
 
     mk_result r = run_connection(&t);

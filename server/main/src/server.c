@@ -144,10 +144,8 @@ static void *accept_main(void *arg)
         char peer[80] = "";
         if (mk_failed(net_accept(srv->listen_fd, SRV_ACCEPT_POLL_MS, &fd, peer, sizeof(peer)))) {
             mk_log_error_result(MK_LOG_ERROR, "tds accept");
-            (void)srv_server_sleep(srv, SRV_ACCEPT_POLL_MS);
-            continue;
-        }
-        if (fd >= 0) {
+            (void)srv_server_sleep(srv, SRV_ACCEPT_POLL_MS); /* e.g. out of descriptors */
+        } else if (fd >= 0) {
             dispatch(srv, fd, peer);
         }
         enforce_login_deadlines(srv);

@@ -128,10 +128,9 @@ MK_RESULT net_accept(int lfd, int timeout_ms, int *fd_out, char *peer, size_t pe
     socklen_t sl = sizeof(ss);
     int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
     if (fd < 0) {
-        /* Transient: the client went away, or we are out of descriptors. */
-        ENSURE_MSG(errno == ECONNABORTED || errno == EINTR || errno == EAGAIN || errno == EMFILE ||
-                       errno == ENFILE,
-                   MK_E_IO, "accept: %s", strerror(errno));
+        /* Transient: the client went away before we took it. */
+        ENSURE_MSG(errno == ECONNABORTED || errno == EINTR || errno == EAGAIN, MK_E_IO,
+                   "accept: %s", strerror(errno));
         return MK_OK;
     }
     int one = 1;
@@ -222,6 +221,9 @@ static mk_result plain_read(mk_conn *c, uint8_t *buf, size_t len, size_t *got)
             *got = (size_t)n;
             return MK_OK;
         }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            BAIL_MSG(MK_E_IO, "timed out waiting for the peer"); /* SO_RCVTIMEO */
+        }
         if (errno != EINTR) {
             BAIL_MSG(MK_E_IO, "recv: %s", strerror(errno));
         }
@@ -236,6 +238,8 @@ static mk_result plain_write(mk_conn *c, const uint8_t *buf, size_t len)
         if (n < 0 && errno == EINTR) {
             continue;
         }
+        ENSURE_MSG(n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK), MK_E_IO,
+                   "timed out sending to the peer"); /* SO_SNDTIMEO */
         ENSURE_MSG(n > 0, MK_E_IO, "send: %s", strerror(errno));
         done += (size_t)n;
     }

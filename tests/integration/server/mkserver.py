@@ -208,12 +208,14 @@ class Instance:
                            timeout=timeout)
         return r.returncode, r.stdout + r.stderr
 
-    def pymssql(self, user=ADMIN, password=ADMIN_PASSWORD, **kw):
+    def pymssql(self, user=ADMIN, password=ADMIN_PASSWORD, login_timeout=60, autocommit=True,
+                **kw):
+        """A pymssql connection. autocommit=False makes pymssql open with BEGIN TRAN."""
         os.environ["FREETDSCONF"] = self.conf
         import pymssql
-        # autocommit: pymssql otherwise opens with BEGIN TRAN (see docs/server.md).
         return pymssql.connect(server="127.0.0.1", port=self.port, user=user, password=password,
-                               login_timeout=30, timeout=60, autocommit=True, **kw)
+                               login_timeout=login_timeout, timeout=120, autocommit=autocommit,
+                               **kw)
 
     def assert_serving(self):
         """A normal query still works (the daemon survived whatever came before)."""

@@ -29,7 +29,10 @@ MK_RESULT net_listen(const char *host, uint16_t port, int *fd_out, uint16_t *bou
 
 /*
  * Accept one connection, waiting at most timeout_ms (-1 = forever).
- * *fd_out = -1 on timeout. peer (may be NULL) gets "addr:port".
+ * *fd_out = -1 on timeout or when the client vanished before accept(2).
+ * peer (may be NULL) gets "addr:port". Errors: MK_E_IO, including running
+ * out of descriptors (EMFILE/ENFILE): the listener stays readable then, so
+ * the caller should back off before trying again rather than spin.
  */
 MK_RESULT net_accept(int lfd, int timeout_ms, int *fd_out, char *peer, size_t peer_len);
 
