@@ -186,7 +186,8 @@ mk_result exec_parse_date(const char *text, int64_t *ms)
     ENSURE_MSG(sc.s[sc.pos] == '\0', MK_E_INVALID, "trailing characters after the date");
     ENSURE_MSG(fields_valid(&f), MK_E_INVALID, "date out of range");
     int64_t days = days_from_civil(f.year, f.month, f.day);
-    *ms = days * MS_PER_DAY + ((int64_t)f.hour * 3600 + f.minute * 60 + f.second) * 1000 + f.millis;
+    int64_t seconds = (int64_t)f.hour * 3600 + (int64_t)f.minute * 60 + (int64_t)f.second;
+    *ms = days * MS_PER_DAY + seconds * 1000 + (int64_t)f.millis;
     return MK_OK;
 }
 

@@ -319,12 +319,9 @@ mk_result exec_alter_master_key(exec_session *s, sql_stmt *stmt, const exec_sink
     }
     cat_masterkey row;
     GUARD(load_row(s, stmt->line, &row, err));
-    mk_result r = MK_ERR;
-    switch (m->action) {
-    case SQL_MK_REGENERATE: r = regenerate(s, stmt, &row, err); break;
-    case SQL_MK_ADD_ENCRYPTION: r = add_password(s, stmt, &row, err); break;
-    case SQL_MK_DROP_ENCRYPTION: r = drop_password(s, stmt, &row, err); break;
-    }
+    mk_result r = m->action == SQL_MK_REGENERATE       ? regenerate(s, stmt, &row, err)
+                  : m->action == SQL_MK_ADD_ENCRYPTION ? add_password(s, stmt, &row, err)
+                                                       : drop_password(s, stmt, &row, err);
     cat_masterkey_cleanup(&row);
     return r;
 }

@@ -55,16 +55,13 @@ static mk_result apply_one(exec_session *s, const sql_stmt *stmt, int32_t endpoi
                   .major_id = endpoint_id,
                   .grantee_id = l.principal_id,
                   .grantor_id = s->who.login_id};
-    mk_result r = MK_OK;
-    if (stmt->kind == SQL_STMT_REVOKE) {
-        bool removed = false;
-        r = cat_perm_revoke(s->db, &p, &removed);
-    } else {
-        cat_perm_state state = stmt->kind == SQL_STMT_DENY ? CAT_PERM_DENY
-                               : g->with_grant_option      ? CAT_PERM_GRANT_WITH_GRANT
-                                                           : CAT_PERM_GRANT;
-        r = cat_perm_set(s->db, &p, state);
-    }
+    bool removed = false;
+    cat_perm_state state = stmt->kind == SQL_STMT_DENY ? CAT_PERM_DENY
+                           : g->with_grant_option      ? CAT_PERM_GRANT_WITH_GRANT
+                                                       : CAT_PERM_GRANT;
+    /* REVOKE of a permission that is not there is not an error (SQL Server). */
+    mk_result r = stmt->kind == SQL_STMT_REVOKE ? cat_perm_revoke(s->db, &p, &removed)
+                                                : cat_perm_set(s->db, &p, state);
     if (mk_failed(r)) {
         exec_error_from_catalog(err, stmt->line, "login", grantee);
         return MK_ERR;

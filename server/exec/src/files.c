@@ -244,8 +244,9 @@ mk_result exec_file_create(const char *root, const char *path, const uint8_t *da
     close(dir);
     GUARD(r);
     if (rel_out != NULL) {
-        ENSURE_MSG(strlen(rel) < rel_size, MK_E_TOOBIG, "no room for the path");
-        strcpy(rel_out, rel);
+        size_t n = strlen(rel);
+        ENSURE_MSG(n < rel_size, MK_E_TOOBIG, "no room for the path");
+        memcpy(rel_out, rel, n + 1);
     }
     return MK_OK;
 }
