@@ -63,8 +63,10 @@ void exec_error_from_catalog(sql_error *err, int line, const char *what, const c
                       "The server principal owns one or more endpoint(s) and cannot be dropped.");
         return;
     case CAT_R_LOGIN_HAS_USER:
-        sql_error_set(err, 15434, 16, 1, line,
-                      "Could not drop login '%s' as the user is currently mapped to user '%s'.",
+        /* SQL Server would orphan the user; mirrorkey refuses (docs/tsql.md). */
+        sql_error_set(err, 50112, 16, 1, line,
+                      "Cannot drop login '%s' because database user '%s' is mapped to it. Drop "
+                      "the user first.",
                       name != NULL ? name : "", obj != NULL ? obj : "");
         return;
     case CAT_R_LOGIN_HAS_GRANTED:

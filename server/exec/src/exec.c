@@ -36,6 +36,9 @@ static const exec_handler handlers[SQL_STMT_KIND_COUNT] = {
     [SQL_STMT_GRANT] = exec_perm,
     [SQL_STMT_REVOKE] = exec_perm,
     [SQL_STMT_DENY] = exec_perm,
+    [SQL_STMT_BEGIN_TRAN] = exec_tran,
+    [SQL_STMT_COMMIT_TRAN] = exec_tran,
+    [SQL_STMT_ROLLBACK_TRAN] = exec_tran,
 };
 
 bool exec_kind_is_ddl(sql_stmt_kind kind)
@@ -175,6 +178,9 @@ static mk_result run_statement(exec_session *s, sql_stmt *stmt, const exec_sink 
         return MK_ERR;
     }
     mk_result r = h(s, stmt, sink, outcome, err);
+    if (mk_ok(r) && exec_kind_is_ddl(stmt->kind) && s->trancount > 0) {
+        s->tran_changes++;
+    }
     if (mk_ok(r) && mk_failed(cat_commit(s->db))) {
         exec_error_from_catalog(err, stmt->line, "catalog", "");
         r = MK_ERR;

@@ -69,6 +69,9 @@ struct exec_session {
     char database[CAT_NAME_MAX + 1];
     exec_deferred deferred[EXEC_DEFER_MAX];
     size_t ndeferred;
+    /* BEGIN TRANSACTION nesting (@@TRANCOUNT) and DDL statements run inside it. */
+    int trancount;
+    unsigned tran_changes;
 };
 
 /*
@@ -120,6 +123,10 @@ mk_result exec_select(exec_session *s, sql_stmt *stmt, const exec_sink *sink, ex
                       sql_error *err);
 mk_result exec_set(exec_session *s, sql_stmt *stmt, const exec_sink *sink, exec_outcome *outcome,
                    sql_error *err);
+
+/* Handlers (tran.c): BEGIN / COMMIT / ROLLBACK TRANSACTION. */
+mk_result exec_tran(exec_session *s, sql_stmt *stmt, const exec_sink *sink, exec_outcome *outcome,
+                    sql_error *err);
 
 /* Handlers (ddl_masterkey.c). */
 mk_result exec_create_master_key(exec_session *s, sql_stmt *stmt, const exec_sink *sink,

@@ -103,8 +103,9 @@ static mk_result eval_sysvar(exec_session *s, const char *name, int line, item_v
         set_text(iv, s->inst->server_name, 128);
     } else if (strcasecmp(name, "@@LANGUAGE") == 0) {
         set_text(iv, "us_english", 128);
-    } else if (strcasecmp(name, "@@TRANCOUNT") == 0 || strcasecmp(name, "@@ERROR") == 0 ||
-               strcasecmp(name, "@@ROWCOUNT") == 0) {
+    } else if (strcasecmp(name, "@@TRANCOUNT") == 0) {
+        set_int(iv, s->trancount, false);
+    } else if (strcasecmp(name, "@@ERROR") == 0 || strcasecmp(name, "@@ROWCOUNT") == 0) {
         set_int(iv, 0, false);
     } else if (strcasecmp(name, "@@SPID") == 0) {
         set_int(iv, 51, false);

@@ -2,7 +2,7 @@
  * Logins, users and CONNECT statements through exec_batch over a real
  * catalog (no token needed): the seeds' inbound steps 1 and 2 verbatim,
  * SQL Server's password policy numbers (15116, 15117, 15118), 15025, 15023,
- * 15007, 15063, 15010, 15151, 15405, 15434, 40508 for what mirrorkey does
+ * 15007, 15063, 15010, 15151, 15405, 15434, 50112, 40508 for what mirrorkey does
  * not implement, 15247 for non-admins; each refusal changes nothing (view
  * row counts before and after) and no error text carries a password.
  */
@@ -213,7 +213,7 @@ static void test_drop_login(void **state)
     RUN_ERR(f->admin, "DROP LOGIN nobody", 15151);
     RUN_ERR(f->admin, "DROP LOGIN admin", 15434); /* the session's own login */
     RUN_ERR(f->admin, "DROP LOGIN sa", 15405);
-    RUN_ERR(f->admin, "DROP LOGIN l1", 15434); /* a user is mapped to it */
+    RUN_ERR(f->admin, "DROP LOGIN l1", 50112); /* a user is mapped to it */
     assert_int_equal(logins(f), before);
     RUN_OK(f->admin, "DROP USER u1");
     RUN_OK(f->admin, "DROP LOGIN l1");

@@ -236,6 +236,41 @@ static void test_non_admin(void **state)
     assert_string_equal(r.first_value, "peer");
 }
 
+static void test_transactions(void **state)
+{
+    fixture *f = *state;
+    /* What pymssql sends around every batch; a non-admin may do it too. */
+    record r = run(f->peer, "BEGIN TRAN");
+    assert_int_equal(r.nerrors, 0);
+    r = run(f->peer, "SELECT @@TRANCOUNT");
+    assert_string_equal(r.first_value, "1");
+    r = run(f->peer, "IF @@TRANCOUNT > 0 COMMIT TRAN");
+    assert_int_equal(r.nerrors, 0);
+    r = run(f->peer, "SELECT @@TRANCOUNT");
+    assert_string_equal(r.first_value, "0");
+    r = run(f->peer, "IF @@TRANCOUNT > 0 ROLLBACK TRAN");
+    assert_int_equal(r.nerrors, 0);
+
+    r = run(f->admin, "COMMIT");
+    assert_int_equal(r.numbers[0], 3902);
+    r = run(f->admin, "ROLLBACK TRANSACTION");
+    assert_int_equal(r.numbers[0], 3903);
+
+    /* A ROLLBACK after DDL says it undid nothing, and indeed nothing is undone. */
+    r = run(f->admin, "BEGIN TRANSACTION; CREATE LOGIN t1 WITH PASSWORD = 'Str0ng!Passw0rd'; "
+                      "ROLLBACK");
+    assert_int_equal(r.nerrors, 0);
+    assert_int_equal(r.numbers[r.nmessages - 1], 50113);
+    r = run(f->admin, "SELECT name FROM sys.server_principals WHERE name = 't1'");
+    assert_int_equal(r.last_rows, 1);
+    r = run(f->admin, "SELECT @@TRANCOUNT");
+    assert_string_equal(r.first_value, "0");
+
+    /* A plain ROLLBACK after queries only: no warning. */
+    r = run(f->admin, "BEGIN TRAN SELECT 1 ROLLBACK");
+    assert_int_equal(r.nmessages, 0);
+}
+
 static void test_empty_batch(void **state)
 {
     fixture *f = *state;
@@ -252,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_view_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_session_usable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
