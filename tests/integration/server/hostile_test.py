@@ -7,8 +7,8 @@ abrupt disconnects each cost only their own connection: the server closes it
 (LOGIN7 failures of the authentication kind get 18456 first) and keeps serving
 others — after every case a normal tsql query still works. Also: attention is
 acknowledged with DONE+ATTN, RPC gets error 2812, the connection cap refuses
-extra clients at once, and clients stuck (or trickling bytes) before login are
-dropped after --login-timeout.
+extra clients at once, and clients stuck (or trickling bytes, which a per-read
+timeout alone would not catch) before login are dropped after --login-timeout.
 """
 
 import socket
@@ -19,7 +19,13 @@ import tdsclient as tc
 from mkserver import ADMIN, ADMIN_PASSWORD, Instance, run_tests
 
 inst = Instance("HOSTILE")
-inst.start("--max-connections", "8", "--login-timeout", "3")
+inst.start()
+# A second instance with a small cap and a short login deadline for the
+# stalled-client cases (a short deadline on the first one would make ordinary
+# logins flaky when ctest runs other heavy tests alongside).
+STALL_TIMEOUT = 6
+stall = Instance("STALL", label="tok2")
+stall.start("--max-connections", "8", "--login-timeout", str(STALL_TIMEOUT))
 
 
 def client(timeout=10.0):
@@ -200,26 +206,27 @@ def test_batch_over_cap():
 
 
 def test_connection_cap():
-    inst.wait_idle()
-    idle = [client() for _ in range(8)]
+    idle = [tc.TdsClient(stall.port) for _ in range(8)]
     time.sleep(0.5)
-    extra = client()
+    extra = tc.TdsClient(stall.port)
     start = time.time()
     assert extra.closed_by_server(), "9th connection not refused"
     assert time.time() - start < 2.0
     extra.close()
-    inst.wait_log(r"refused: 8 connections already open")
+    stall.wait_log(r"refused: 8 connections already open")
     # The idle ones are dropped at the login deadline, then service resumes.
     for c in idle:
         assert c.closed_by_server(), "idle client kept its slot"
         c.close()
     # Whichever fires first: the per-read timeout or the login deadline.
-    inst.wait_log(r"not logged in within 3 s|timed out")
-    inst.assert_serving()
+    stall.wait_log(r"not logged in within %d s|timed out" % STALL_TIMEOUT)
+    stall.wait_idle()
+    stall.assert_serving()
 
 
 def test_trickling_client_is_dropped():
-    c = client(timeout=1.0)
+    deadline_hits = stall.log_text().count("not logged in within")
+    c = tc.TdsClient(stall.port, timeout=1.0)
     start = time.time()
     data = tc.packet(tc.PRELOGIN, tc.prelogin_payload())
     closed = False
@@ -229,21 +236,24 @@ def test_trickling_client_is_dropped():
         except (BrokenPipeError, ConnectionResetError):
             closed = True
             break
-        if c.closed_by_server():
+        if c.closed_by_server():  # waits up to 1 s per byte
             closed = True
             break
-        if time.time() - start > 15:
+        if time.time() - start > 4 * STALL_TIMEOUT:
             break
     assert closed, "a trickling client kept its connection"
-    assert time.time() - start < 8, time.time() - start
+    assert time.time() - start < 2 * STALL_TIMEOUT, time.time() - start
     c.close()
-    inst.assert_serving()
+    stall.wait_idle()
+    # The login deadline did it: no single read waited long enough to time out.
+    assert stall.log_text().count("not logged in within") == deadline_hits + 1, stall.log_text()
+    stall.assert_serving()
 
 
 def test_still_healthy():
-    inst.assert_no_secrets_logged()
-    assert "AddressSanitizer" not in inst.log_text()
-    assert inst.stop() == 0, inst.log_text()
+    for i in (inst, stall):
+        i.assert_no_secrets_logged()
+        assert i.stop() == 0, i.log_text()
 
 
 run_tests([test_garbage_before_login, test_wrong_packet_types_before_login,

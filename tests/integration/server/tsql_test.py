@@ -80,15 +80,16 @@ def test_throttle_grows_and_resets():
         rc, out = inst.tsql("SELECT 1", password="Wrong-Passw0rd!")
         times.append(time.time() - start)
         assert "Msg 18456" in out, out
-    # Failures 1, 2, 3 are answered after 0, 1 and 2 seconds (plus the work).
-    assert times[1] >= times[0] + 0.8, times
-    assert times[2] >= times[0] + 1.8, times
-    assert "(answer delayed)" in inst.log_text()
+    # Failures 1, 2, 3 are answered after 0, 1 and 2 seconds (plus the work):
+    # lower bounds hold however loaded the machine is.
+    assert times[1] >= 1.0 and times[2] >= 2.0, times
+    failures = re.findall(r"login failed for user 'admin' .*", inst.log_text())[-3:]
+    assert ["(answer delayed)" in f for f in failures] == [False, True, True], failures
     # A success forgets the failures: the next failure is answered at once.
     inst.assert_serving()
-    start = time.time()
     inst.tsql("SELECT 1", password="Wrong-Passw0rd!")
-    assert time.time() - start < times[0] + 0.8, (time.time() - start, times)
+    last = re.findall(r"login failed for user 'admin' .*", inst.log_text())[-1]
+    assert "(answer delayed)" not in last, last
     inst.assert_serving()
 
 
