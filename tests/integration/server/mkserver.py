@@ -208,9 +208,9 @@ class Instance:
                            timeout=timeout)
         return r.returncode, r.stdout + r.stderr
 
-    def pymssql(self, user=ADMIN, password=ADMIN_PASSWORD, login_timeout=60, autocommit=True,
+    def pymssql(self, user=ADMIN, password=ADMIN_PASSWORD, login_timeout=60, autocommit=False,
                 **kw):
-        """A pymssql connection. autocommit=False makes pymssql open with BEGIN TRAN."""
+        """A pymssql connection; pymssql's default (autocommit off) opens with BEGIN TRAN."""
         os.environ["FREETDSCONF"] = self.conf
         import pymssql
         return pymssql.connect(server="127.0.0.1", port=self.port, user=user, password=password,

@@ -3,8 +3,9 @@
 Proves: pymssql connects (TLS, TDS 7.4) and column values arrive as the wire
 mapping promises — principal_id int, name str, sid bytes, create_date
 datetime, NULL as None; cursor.description names the columns; several result
-sets via nextset(); a T-SQL error raises with SQL Server's number and the
-connection stays usable; a wrong password raises 18456.
+sets via nextset(); pymssql's default transaction mode (BEGIN TRAN ... COMMIT)
+and autocommit both work; a T-SQL error raises with SQL Server's number and
+the connection stays usable; a wrong password raises 18456.
 """
 
 import datetime
@@ -64,21 +65,19 @@ def test_error_then_continue():
     conn.close()
 
 
-def test_default_transaction_mode():
-    # pymssql's default (autocommit off) starts with BEGIN TRANSACTION and ends
-    # with COMMIT/ROLLBACK; the executor gains those separately. Until then
-    # the server answers 40508 and this case says so instead of failing.
-    try:
-        conn = inst.pymssql(autocommit=False)
-    except pymssql.OperationalError as e:
-        if "40508" in str(e) and "BEGIN TRANSACTION" in str(e):
-            print("SKIP test_default_transaction_mode: executor lacks BEGIN TRANSACTION")
-            return
-        raise
+def test_transaction_modes():
+    # pymssql's default begins with BEGIN TRANSACTION and commits explicitly.
+    conn = inst.pymssql()
     cur = conn.cursor()
-    cur.execute("SELECT name FROM sys.server_principals WHERE name = 'admin'")
-    assert cur.fetchall() == [("admin",)]
+    cur.execute("SELECT @@TRANCOUNT")
+    assert cur.fetchall() == [(1,)]
     conn.commit()
+    conn.close()
+    # autocommit=True sends plain batches.
+    conn = inst.pymssql(autocommit=True)
+    cur = conn.cursor()
+    cur.execute("SELECT @@TRANCOUNT")
+    assert cur.fetchall() == [(0,)]
     conn.close()
 
 
@@ -96,5 +95,5 @@ def test_stop():
 
 
 run_tests([test_types, test_several_result_sets, test_error_then_continue,
-           test_default_transaction_mode, test_wrong_password,
+           test_transaction_modes, test_wrong_password,
            test_stop])
