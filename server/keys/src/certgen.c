@@ -6,29 +6,18 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/store.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "mk/ossl.h"
 #include "p11/token.h"
 
 #define SUBJECT_MAX 64
 #define SERIAL_LEN 16
 
-static mk_result ossl_fail(mk_err code, const char *file, int line, const char *what)
-{
-    char reason[256] = "no detail";
-    unsigned long e = ERR_peek_last_error();
-    if (e != 0) {
-        ERR_error_string_n(e, reason, sizeof(reason));
-    }
-    ERR_clear_error();
-    return mk_error_set(code, file, line, "%s: %s", what, reason);
-}
-#define OSSL_FAIL(code, what) ossl_fail((code), __FILE__, __LINE__, (what))
+#define OSSL_FAIL(code, what) MK_OSSL_FAIL((code), (what))
 
 /* The group name for CKA_EC_PARAMS (a DER OID). */
 static MK_RESULT ec_group_name(const uint8_t *params, size_t len, char *name, size_t name_len)
@@ -105,32 +94,6 @@ out:
     return res;
 }
 
-/* The token private key through the provider, by URI. */
-static MK_RESULT load_private(OSSL_LIB_CTX *libctx, const char *uri, EVP_PKEY **out)
-{
-    OSSL_STORE_CTX *st = OSSL_STORE_open_ex(uri, libctx, NULL, NULL, NULL, NULL, NULL, NULL);
-    if (st == NULL) {
-        return OSSL_FAIL(MK_E_NOT_FOUND, "opening the key URI");
-    }
-    *out = NULL;
-    (void)OSSL_STORE_expect(st, OSSL_STORE_INFO_PKEY);
-    while (*out == NULL && !OSSL_STORE_eof(st)) {
-        OSSL_STORE_INFO *info = OSSL_STORE_load(st);
-        if (info == NULL) {
-            break;
-        }
-        if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY) {
-            *out = OSSL_STORE_INFO_get1_PKEY(info);
-        }
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(st);
-    if (*out == NULL) {
-        return OSSL_FAIL(MK_E_NOT_FOUND, "no private key at the key URI");
-    }
-    return MK_OK;
-}
-
 /* Serial from the token RNG, positive, non-zero. */
 static MK_RESULT set_serial(X509 *x, p11_token *tok)
 {
@@ -196,7 +159,7 @@ MK_RESULT keys_cert_build(OSSL_LIB_CTX *libctx, p11_key *key, const char *key_ur
     ENSURE_OUT(X509_set_pubkey(x, pub) == 1, MK_E_CRYPTO, "setting the public key");
     GUARD_OUT(set_serial(x, p11_key_token(key)));
     GUARD_OUT(set_fields(x, params));
-    GUARD_OUT(load_private(libctx, key_uri, &priv));
+    GUARD_OUT(mk_ossl_load_private_key(libctx, key_uri, &priv));
     if (X509_sign(x, priv, EVP_sha256()) <= 0) {
         (void)OSSL_FAIL(MK_E_CRYPTO, "signing the certificate on the token");
         goto out;

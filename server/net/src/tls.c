@@ -13,10 +13,10 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 #include <openssl/ssl.h>
-#include <openssl/store.h>
 #include <openssl/x509.h>
 
 #include "mk/log.h"
+#include "mk/ossl.h"
 #include "net/socket.h"
 
 /* TLS 1.3 suites with AES-GCM only (no ChaCha20, no CCM). */
@@ -36,18 +36,7 @@ typedef struct tls_conn {
     SSL *ssl;
 } tls_conn;
 
-/* Record OpenSSL's first queued reason with our own prefix; clears the queue. */
-static mk_result tls_fail(mk_err code, const char *file, int line, const char *what)
-{
-    char reason[256] = "no detail";
-    unsigned long e = ERR_peek_last_error();
-    if (e != 0) {
-        ERR_error_string_n(e, reason, sizeof(reason));
-    }
-    ERR_clear_error();
-    return mk_error_set(code, file, line, "%s: %s", what, reason);
-}
-#define TLS_FAIL(code, what) tls_fail((code), __FILE__, __LINE__, (what))
+#define TLS_FAIL(code, what) MK_OSSL_FAIL((code), (what))
 
 MK_RESULT net_tls_libctx_new(const char *provider_dir, OSSL_LIB_CTX **out)
 {
@@ -84,33 +73,6 @@ MK_RESULT net_tls_libctx_new_builtin(const char *name, OSSL_provider_init_fn *in
 }
 
 void net_tls_libctx_free(OSSL_LIB_CTX *ctx) { OSSL_LIB_CTX_free(ctx); }
-
-/* Load the one private key a pkcs11: URI names, through OSSL_STORE. */
-static MK_RESULT load_key(OSSL_LIB_CTX *libctx, const char *uri, EVP_PKEY **out)
-{
-    OSSL_STORE_CTX *store = OSSL_STORE_open_ex(uri, libctx, NULL, NULL, NULL, NULL, NULL, NULL);
-    if (store == NULL) {
-        return TLS_FAIL(MK_E_NOT_FOUND, "opening the key URI");
-    }
-    EVP_PKEY *key = NULL;
-    (void)OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY);
-    while (key == NULL && !OSSL_STORE_eof(store)) {
-        OSSL_STORE_INFO *info = OSSL_STORE_load(store);
-        if (info == NULL) {
-            break;
-        }
-        if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY) {
-            key = OSSL_STORE_INFO_get1_PKEY(info);
-        }
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(store);
-    if (key == NULL) {
-        return TLS_FAIL(MK_E_NOT_FOUND, "no private key at the key URI");
-    }
-    *out = key;
-    return MK_OK;
-}
 
 /* Protocol versions, suites and verification per profile. */
 static MK_RESULT apply_profile(SSL_CTX *ctx, const net_tls_config *cfg)
@@ -170,7 +132,7 @@ MK_RESULT net_tls_ctx_new(OSSL_LIB_CTX *libctx, const net_tls_config *cfg, net_t
     cert = d2i_X509(NULL, &p, (long)cfg->cert_len);
     ENSURE_OUT(cert != NULL && p == cfg->cert_der + cfg->cert_len, MK_E_INVALID,
                "our certificate is not valid DER X.509");
-    GUARD_OUT(load_key(libctx, cfg->key_uri, &key));
+    GUARD_OUT(mk_ossl_load_private_key(libctx, cfg->key_uri, &key));
     if (SSL_CTX_use_certificate(t->ctx, cert) != 1 || SSL_CTX_use_PrivateKey(t->ctx, key) != 1 ||
         SSL_CTX_check_private_key(t->ctx) != 1) {
         (void)TLS_FAIL(MK_E_INVALID, "certificate and token key do not match");
