@@ -96,13 +96,14 @@ MK_RESULT ep_auth_peer(ep_manager *m, const uint8_t *der, size_t len, ep_peer *o
     return r;
 }
 
-void ep_auth_log(ep_manager *m, int sql_error, const char *where, const char *addr)
+void ep_auth_log(ep_manager *m, int sql_error, const char *where, const char *addr, bool live)
 {
     const char *what = sql_error == 28034   ? "the login lacks CONNECT permission on the endpoint"
                        : sql_error == 28035 ? "the peer's certificate is not valid"
                        : sql_error == 28055 ? "the certificate is not valid for endpoint "
                                               "authentication"
                                             : "the peer could not be checked";
-    MK_LOG_ERR("endpoint %s: error %d: %s connection %s %s refused: %s (%s)", m->instance,
-               sql_error, where, where[0] == 'i' ? "from" : "to", addr, what, mk_error_message());
+    MK_LOG_ERR("endpoint %s: error %d: %s connection %s %s %s: %s (%s)", m->instance, sql_error,
+               where, where[0] == 'i' ? "from" : "to", addr, live ? "closed" : "refused", what,
+               mk_error_message());
 }

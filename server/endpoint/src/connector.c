@@ -30,7 +30,7 @@ static MK_RESULT login(ep_conn *c, ep_hello_role role)
         r = ep_auth_peer(m, b.data, b.len, &c->peer, &sql_error);
     }
     if (mk_failed(r)) {
-        ep_auth_log(m, sql_error != 0 ? sql_error : 28035, "outbound", c->addr);
+        ep_auth_log(m, sql_error != 0 ? sql_error : 28035, "outbound", c->addr, false);
         BAIL_OUT(MK_E_PERM, "error %d: the acceptor at %s is not authorized by our catalog",
                  sql_error != 0 ? sql_error : 28035, c->addr);
     }

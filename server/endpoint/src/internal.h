@@ -29,6 +29,8 @@
 #define EP_ID_LEN 36
 #define EP_TICK_MS 100
 #define EP_ADDR_MAX 64
+/* Hard cap on live connections (the re-check snapshots at most this many). */
+#define EP_MAX_CONNECTIONS 256
 
 /* Our side: the endpoint's certificate, its token key and TLS contexts (refcounted). */
 typedef struct ep_identity {
@@ -117,8 +119,8 @@ MK_RESULT ep_identity_health(ep_manager *m, ep_identity *id);
 
 /* auth.c: the catalog check of a peer certificate. *sql_error gets 28034/28035/28055. */
 MK_RESULT ep_auth_peer(ep_manager *m, const uint8_t *der, size_t len, ep_peer *out, int *sql_error);
-/* Log a refused or dropped peer with its number and the recorded reason. */
-void ep_auth_log(ep_manager *m, int sql_error, const char *where, const char *addr);
+/* Log a refused (or, live, a dropped) peer with its number and the recorded reason. */
+void ep_auth_log(ep_manager *m, int sql_error, const char *where, const char *addr, bool live);
 
 /* registry.c */
 MK_RESULT ep_conn_new(ep_manager *m, bool is_accept, const char *addr, int fd, ep_conn **out);

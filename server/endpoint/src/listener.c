@@ -72,7 +72,7 @@ static MK_RESULT admit(ep_conn *c, const ep_hello *h)
         r = ep_auth_peer(m, der.data, der.len, &c->peer, &sql_error);
     }
     if (mk_failed(r)) {
-        ep_auth_log(m, sql_error != 0 ? sql_error : 28035, "inbound", c->addr);
+        ep_auth_log(m, sql_error != 0 ? sql_error : 28035, "inbound", c->addr, false);
         mk_buf_cleanup(&der);
         send_reject(c, EP_REJECT_NOT_AUTHORIZED, "not authorized");
         return MK_ERR;

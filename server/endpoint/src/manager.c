@@ -39,6 +39,9 @@ MK_RESULT ep_manager_new(const ep_config *cfg, ep_manager **out)
     m->idle_timeout_ms = cfg->idle_timeout_ms > 0 ? cfg->idle_timeout_ms : 4 * m->heartbeat_ms;
     m->handshake_timeout_ms = cfg->handshake_timeout_ms > 0 ? cfg->handshake_timeout_ms : 5000;
     m->max_connections = cfg->max_connections > 0 ? cfg->max_connections : 64;
+    if (m->max_connections > EP_MAX_CONNECTIONS) {
+        m->max_connections = EP_MAX_CONNECTIONS;
+    }
     m->lfd = -1;
     pthread_mutex_init(&m->db_lock, NULL);
     pthread_mutex_init(&m->apply_lock, NULL);

@@ -223,7 +223,7 @@ typedef struct recheck_item {
 
 MK_RESULT ep_manager_recheck(ep_manager *m)
 {
-    recheck_item items[256];
+    recheck_item items[EP_MAX_CONNECTIONS];
     size_t n = 0;
     pthread_mutex_lock(&m->reap_lock);
     pthread_mutex_lock(&m->lock);
@@ -251,7 +251,7 @@ MK_RESULT ep_manager_recheck(ep_manager *m)
             continue;
         }
         ep_conn *c = items[i].c;
-        ep_auth_log(m, sql_error, c->is_accept ? "inbound" : "outbound", c->addr);
+        ep_auth_log(m, sql_error, c->is_accept ? "inbound" : "outbound", c->addr, true);
         ep_conn_request_close(c, "the catalog no longer allows this peer");
     }
     pthread_mutex_unlock(&m->reap_lock);

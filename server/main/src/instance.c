@@ -64,6 +64,35 @@ out:
     return res;
 }
 
+/* The executor's change hook: security DDL committed, apply it to the endpoint at once. */
+static void on_catalog_change(void *arg, exec_change_kind kind, const char *name)
+{
+    srv_instance *inst = arg;
+    (void)kind;
+    (void)name;
+    if (inst->endpoint != NULL) {
+        ep_manager_changed(inst->endpoint);
+    }
+}
+
+/* The mirroring endpoint manager; its first apply only logs failures (28036, 28055, 7890). */
+static MK_RESULT open_endpoint(srv_instance *inst, const char *query)
+{
+    ep_config cfg = {
+        .instance_name = inst->config.instance_name,
+        .catalog_path = inst->catalog_path,
+        .token = inst->token,
+        .libctx = inst->libctx,
+        .key_uri_query = query,
+    };
+    GUARD(ep_manager_new(&cfg, &inst->endpoint));
+    ep_apply_error why = EP_APPLY_OK;
+    if (mk_failed(ep_manager_apply(inst->endpoint, &why)) && why == EP_APPLY_OTHER) {
+        mk_log_error_result(MK_LOG_ERROR, "mirroring endpoint not started");
+    }
+    return MK_OK;
+}
+
 static MK_RESULT open_exec(srv_instance *inst)
 {
     mk_result res = MK_ERR;
@@ -76,8 +105,11 @@ static MK_RESULT open_exec(srv_instance *inst)
         .token = inst->token,
         .libctx = inst->libctx,
         .key_uri_query = (const char *)query.data,
+        .on_change = on_catalog_change,
+        .on_change_arg = inst,
     };
     GUARD_OUT(exec_instance_new(&ec, &inst->exec));
+    GUARD_OUT(open_endpoint(inst, (const char *)query.data));
     res = MK_OK;
 out:
     mk_buf_cleanup(&query);
@@ -130,6 +162,8 @@ void srv_instance_free(srv_instance *inst)
     }
     srv_throttle_free(inst->throttle);
     exec_instance_free(inst->exec);
+    /* Before the library context and the token, which its connections use. */
+    ep_manager_free(inst->endpoint);
     net_tls_ctx_free(inst->tls);
     /* The provider may hold token references: unload it before the token goes. */
     net_tls_libctx_free(inst->libctx);

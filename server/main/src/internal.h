@@ -16,6 +16,7 @@
 #include <openssl/types.h>
 
 #include "catalog/catalog.h"
+#include "endpoint/endpoint.h"
 #include "exec/exec.h"
 #include "mk/buf.h"
 #include "mk/result.h"
@@ -54,6 +55,7 @@ typedef struct srv_instance {
     OSSL_LIB_CTX *libctx;
     net_tls_ctx *tls;
     exec_instance *exec;
+    ep_manager *endpoint; /* the mirroring endpoint (server/endpoint) */
     srv_throttle *throttle;
     uint8_t collation[TDS_COLLATION_LEN];
 } srv_instance;

@@ -46,7 +46,7 @@ typedef struct ep_config {
     int heartbeat_ms;         /* send a heartbeat after this much send silence; 0 = 1000 */
     int idle_timeout_ms;      /* close after this much receive silence; 0 = 4 heartbeats */
     int handshake_timeout_ms; /* TLS + HELLO, and any one blocking read/write; 0 = 5000 */
-    unsigned max_connections; /* inbound + outbound; 0 = 64 */
+    unsigned max_connections; /* inbound + outbound; 0 = 64, at most 256 */
 } ep_config;
 
 /* Why ep_manager_apply failed (beyond the mk_err), with SQL Server's number. */
