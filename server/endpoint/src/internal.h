@@ -20,6 +20,7 @@
 
 #include "catalog/certs.h"
 #include "catalog/endpoints.h"
+#include "endpoint/address.h"
 #include "endpoint/endpoint.h"
 #include "endpoint/frame.h"
 #include "net/conn.h"
@@ -77,6 +78,20 @@ typedef struct ep_conn {
     bool has_thread;
 } ep_conn;
 
+/* A kept outbound link (keeper.c). */
+typedef struct ep_keeper {
+    struct ep_keeper *next;
+    ep_manager *m;
+    char address[EP_ADDR_MAX + EP_HOST_MAX];
+    char host[EP_HOST_MAX + 1];
+    uint16_t port;
+    ep_hello_role role;
+    atomic_bool stop;
+    atomic_bool up;
+    atomic_uint logins;
+    pthread_t thread;
+} ep_keeper;
+
 struct ep_manager {
     char instance[EP_NAME_MAX + 1];
     p11_token *token;
@@ -97,6 +112,9 @@ struct ep_manager {
     ep_conn *conns;
     unsigned nconns;
     bool token_down; /* last health check failed (for logging transitions) */
+
+    ep_keeper *keepers; /* under lock */
+    unsigned nkeepers;
 
     /* Listener (owned by apply). */
     int lfd;
@@ -146,6 +164,9 @@ MK_RESULT ep_recv_frame(ep_conn *c, ep_frame_header *h, mk_buf *body);
 void ep_link_run(ep_conn *c);
 /* Thread body: runs the loop then marks the connection finished. */
 void *ep_link_thread(void *arg);
+
+/* keeper.c: stop and join every keeper (manager shutdown). */
+void ep_keepers_stop_all(ep_manager *m);
 
 /* listener.c */
 MK_RESULT ep_listener_start(ep_manager *m, const char *ip, uint16_t port);

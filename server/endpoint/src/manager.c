@@ -172,6 +172,7 @@ void ep_manager_free(ep_manager *m)
     if (m == NULL) {
         return;
     }
+    ep_keepers_stop_all(m);
     pthread_mutex_lock(&m->apply_lock);
     ep_listener_stop(m);
     for (;;) {

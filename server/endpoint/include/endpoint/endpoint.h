@@ -118,6 +118,24 @@ bool ep_is_logged_in(ep_manager *m, const char *id);
 size_t ep_count_logged_in(ep_manager *m, bool is_accept);
 
 /*
+ * Kept links (what a mirroring session needs from the endpoint): keep one
+ * authenticated outbound connection to `address` ('TCP://host:port', see
+ * endpoint/address.h) as `role`. A keeper thread connects (ep_connect), and
+ * whenever the connection is refused or closes it tries again after a
+ * backoff that starts at 250 ms and doubles to 8 s, back to 250 ms after a
+ * login. Adding an address that is already kept is MK_E_EXISTS; at most
+ * EP_MAX_LINKS links. Errors: address parse errors, MK_E_NOMEM.
+ */
+#define EP_MAX_LINKS 16
+MK_RESULT ep_link_add(ep_manager *m, const char *address, ep_hello_role role);
+/* Stop keeping address and close its connection. MK_E_NOT_FOUND when not kept. */
+MK_RESULT ep_link_remove(ep_manager *m, const char *address);
+/* Whether the kept link to address is logged in right now. */
+bool ep_link_up(ep_manager *m, const char *address);
+/* How many times the keeper of address has logged in (0 when not kept). */
+unsigned ep_link_logins(ep_manager *m, const char *address);
+
+/*
  * The source behind sys.dm_db_mirroring_connections: register it on every
  * catalog handle that may query the view (cat_set_conn_source(db,
  * ep_conn_source, m)). Lists every live connection.
