@@ -164,12 +164,9 @@ MK_RESULT ep_identity_health(ep_manager *m, ep_identity *id)
     uint8_t sig[1024];
     size_t sig_len = sizeof(sig);
     CK_MECHANISM_TYPE mech = p11_key_get_type(id->key) == P11_KEY_EC ? CKM_ECDSA : CKM_RSA_PKCS;
-    mk_result r = MK_OK;
-    if (p11_key_max_signature_len(id->key) > sizeof(sig)) {
-        r = MK_RAISE(MK_E_INTERNAL, "signature buffer too small");
-    } else {
-        r = p11_key_sign(id->key, mech, NULL, 0, digest, sizeof(digest), sig, &sig_len);
-    }
+    mk_result r = p11_key_max_signature_len(id->key) > sizeof(sig)
+                      ? MK_RAISE(MK_E_INTERNAL, "signature buffer too small")
+                      : p11_key_sign(id->key, mech, NULL, 0, digest, sizeof(digest), sig, &sig_len);
     pthread_mutex_lock(&m->lock);
     bool was_down = m->token_down;
     m->token_down = mk_failed(r);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "ep_fixture.h"
 
@@ -196,19 +197,44 @@ static void test_own_certificate_errors(void **state)
     mk_buf_cleanup(&der);
 }
 
+/* Whether file path holds the bytes of s. */
+static bool file_has(const char *path, const char *s)
+{
+    static char buf[64 * 1024];
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        return false;
+    }
+    size_t n = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    size_t k = strlen(s);
+    for (size_t i = 0; k <= n && i <= n - k; i++) {
+        if (memcmp(buf + i, s, k) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Path of the token's own directory in the store (the one whose token.object names label). */
 static void token_dir_of(fx *f, const char *label, char *out, size_t cap)
 {
-    char cmd[1600];
-    snprintf(cmd, sizeof(cmd), "grep -l '%s' '%s'/*/token.object", label, f->hsm.tokendir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    assert_non_null(fgets(out, (int)cap, p));
-    pclose(p);
-    out[strcspn(out, "\n")] = '\0';
-    char *slash = strrchr(out, '/');
-    assert_non_null(slash);
-    *slash = '\0';
+    char path[1600];
+    bool found = false;
+    DIR *d = opendir(f->hsm.tokendir);
+    assert_non_null(d);
+    for (struct dirent *e = readdir(d); e != NULL && !found; e = readdir(d)) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s/token.object", f->hsm.tokendir, e->d_name);
+        if (file_has(path, label)) {
+            snprintf(out, cap, "%s/%s", f->hsm.tokendir, e->d_name);
+            found = true;
+        }
+    }
+    closedir(d);
+    assert_true(found);
 }
 
 /* A's token goes away: A refuses (fail closed, logged); it comes back: A serves again. */

@@ -169,7 +169,7 @@ static void test_expired_peer_certificate(void **state)
     mk_buf der;
     mk_buf_init(&der, 0);
     raw_identity(&ok, "fresh", -3600, 86400);
-    raw_identity(&old, "expired", -2 * 86400, -86400);
+    raw_identity(&old, "expired", -2L * 86400, -86400);
     raw_der(&ok, &der);
     fx_import(A(f), "fresh", der.data, der.len, true);
     mk_buf_reset(&der);

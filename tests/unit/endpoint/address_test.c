@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -60,13 +61,14 @@ static void test_refused(void **state)
     bad("TCP://[::1:1", MK_E_INVALID);
     bad("TCP://[::1]1", MK_E_INVALID);
     bad("TCP://[]:1", MK_E_INVALID);
+    char as[EP_HOST_MAX + 2];
     char big[EP_HOST_MAX + 20];
-    memset(big, 'a', sizeof(big));
-    memcpy(big, "TCP://", 6);
-    memcpy(big + 6 + EP_HOST_MAX + 1, ":1", 3);
+    memset(as, 'a', sizeof(as) - 1);
+    as[sizeof(as) - 1] = '\0';
+    snprintf(big, sizeof(big), "TCP://%s:1", as); /* EP_HOST_MAX + 1 characters */
     bad(big, MK_E_TOOBIG);
     /* Exactly EP_HOST_MAX is fine. */
-    memcpy(big + 6 + EP_HOST_MAX, ":1", 3);
+    snprintf(big, sizeof(big), "TCP://%.*s:1", EP_HOST_MAX, as);
     char h[EP_HOST_MAX + 1];
     uint16_t p = 0;
     assert_true(mk_ok(ep_address_parse(big, strlen(big), h, &p)));

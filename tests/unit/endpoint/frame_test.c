@@ -115,9 +115,9 @@ static void test_caps_per_type(void **state)
     expect_header_fails(EP_FRAME_PAYLOAD, 0, 1, 0xffffffffu, MK_E_TOOBIG);
     expect_header_ok(EP_FRAME_CONTROL, 0, (uint32_t)EP_FRAME_CONTROL_MAX);
     expect_header_fails(EP_FRAME_CONTROL, 0, 0, (uint32_t)EP_FRAME_CONTROL_MAX + 1, MK_E_TOOBIG);
-    for (uint8_t t = EP_FRAME_HELLO; t <= EP_FRAME_REJECT; t++) {
-        expect_header_ok(t, 0, (uint32_t)EP_FRAME_HANDSHAKE_MAX);
-        expect_header_fails(t, 0, 0, (uint32_t)EP_FRAME_HANDSHAKE_MAX + 1, MK_E_TOOBIG);
+    for (int t = EP_FRAME_HELLO; t <= EP_FRAME_REJECT; t++) {
+        expect_header_ok((uint8_t)t, 0, (uint32_t)EP_FRAME_HANDSHAKE_MAX);
+        expect_header_fails((uint8_t)t, 0, 0, (uint32_t)EP_FRAME_HANDSHAKE_MAX + 1, MK_E_TOOBIG);
     }
     expect_header_ok(EP_FRAME_HEARTBEAT, 0, EP_FRAME_HEARTBEAT_LEN);
     expect_header_fails(EP_FRAME_HEARTBEAT, 0, 0, 0, MK_E_INVALID);

@@ -47,9 +47,10 @@ static void test_hello_round_trip(void **state)
 static void hello_bytes(uint8_t *out, size_t *len, uint16_t lo, uint16_t hi, uint8_t role,
                         const char *name, size_t name_len)
 {
+    static const uint8_t magic[4] = {'M', 'K', 'E', 'P'};
     uint8_t *p = out;
-    memcpy(p, "MKEP", 4);
-    p += 4;
+    memcpy(p, magic, sizeof(magic));
+    p += sizeof(magic);
     *p++ = (uint8_t)(lo >> 8);
     *p++ = (uint8_t)lo;
     *p++ = (uint8_t)(hi >> 8);
