@@ -109,8 +109,29 @@ void mkprov_raise_result(const mkprov_ctx *p, const char *file, int line, const 
 MK_RESULT mkprov_fetch_md(mkprov_ctx *p, const char *name, EVP_MD **out)
 {
     ENSURE_MSG(name != NULL && name[0] != '\0', MK_E_INVALID, "empty digest name");
+    const size_t n = sizeof(p->md_cache) / sizeof(p->md_cache[0]);
+    pthread_mutex_lock(&p->md_mu);
+    for (size_t i = 0; i < n && p->md_cache[i] != NULL; i++) {
+        /* EVP_MD_is_a knows the aliases: "SHA256" is "SHA2-256". */
+        if (EVP_MD_is_a(p->md_cache[i], name) && EVP_MD_up_ref(p->md_cache[i]) == 1) {
+            *out = p->md_cache[i];
+            pthread_mutex_unlock(&p->md_mu);
+            return MK_OK;
+        }
+    }
+    pthread_mutex_unlock(&p->md_mu);
     *out = EVP_MD_fetch(p->libctx, name, MKPROV_PROPQ_OTHER);
     ENSURE_MSG(*out != NULL, MK_E_INVALID, "unknown digest '%s'", name);
+    pthread_mutex_lock(&p->md_mu);
+    for (size_t i = 0; i < n; i++) {
+        if (p->md_cache[i] == NULL) {
+            if (EVP_MD_up_ref(*out) == 1) {
+                p->md_cache[i] = *out;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->md_mu);
     return MK_OK;
 }
 
@@ -234,6 +255,10 @@ static void mkprov_ctx_free(mkprov_ctx *p)
     mkprov_tokens_unregister(p);
     mkprov_tokens_clear(p);
     pthread_mutex_destroy(&p->tokens_mu);
+    for (size_t i = 0; i < sizeof(p->md_cache) / sizeof(p->md_cache[0]); i++) {
+        EVP_MD_free(p->md_cache[i]);
+    }
+    pthread_mutex_destroy(&p->md_mu);
     OSSL_LIB_CTX_free(p->libctx);
     OPENSSL_free(p->module_path);
     OPENSSL_free(p->pin_source);
@@ -323,6 +348,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
     debug_from_environment();
     p->handle = handle;
     pthread_mutex_init(&p->tokens_mu, NULL);
+    pthread_mutex_init(&p->md_mu, NULL);
     take_core_functions(p, in, &get_params);
     if (mk_failed(read_config(p, get_params))) {
         mk_log_error_result(MK_LOG_ERROR, "mirrorkey provider: configuration");

@@ -39,36 +39,59 @@ out:
     return res;
 }
 
+/* Append one DER INTEGER holding the unsigned big-endian value v[0..n). */
+static MK_RESULT put_der_uint(mk_buf *out, const uint8_t *v, size_t n)
+{
+    while (n > 1 && v[0] == 0) {
+        v++;
+        n--;
+    }
+    bool pad = (v[0] & 0x80) != 0; /* keep the INTEGER positive (X.690 §8.3) */
+    size_t len = n + (pad ? 1 : 0);
+    ENSURE(len < 128, MK_E_INTERNAL);
+    GUARD(mk_buf_put_u8(out, 0x02));
+    GUARD(mk_buf_put_u8(out, (uint8_t)len));
+    if (pad) {
+        GUARD(mk_buf_put_u8(out, 0x00));
+    }
+    return mk_buf_append(out, v, n);
+}
+
 MK_RESULT mkprov_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *out, size_t out_cap,
                                   size_t *out_len)
 {
-    mk_result res = MK_ERR;
-    BIGNUM *r = NULL;
-    BIGNUM *s = NULL;
-    ECDSA_SIG *sig = NULL;
     /* CKM_ECDSA returns r and s, each as long as the order (PKCS#11 v2.40 §2.3.6). */
-    ENSURE_OUT(raw_len >= 2 && raw_len % 2 == 0 && raw_len <= 2 * 66, MK_E_INVALID,
+    ENSURE_MSG(raw_len >= 2 && raw_len % 2 == 0 && raw_len <= 2 * 66, MK_E_INVALID,
                "CKM_ECDSA returned %zu bytes, not r||s", raw_len);
     size_t half = raw_len / 2;
-    r = BN_bin2bn(raw, (int)half, NULL);
-    s = BN_bin2bn(raw + half, (int)half, NULL);
-    sig = ECDSA_SIG_new();
-    ENSURE_OUT(r != NULL && s != NULL && sig != NULL && ECDSA_SIG_set0(sig, r, s) == 1, MK_E_NOMEM,
-               "ECDSA-Sig-Value");
-    r = NULL;
-    s = NULL;
-    int len = i2d_ECDSA_SIG(sig, NULL);
-    ENSURE_OUT(len > 0 && (size_t)len <= out_cap, MK_E_INVALID,
-               "ECDSA signature buffer too small (%zu bytes, need %d)", out_cap, len);
-    unsigned char *p = out;
-    ENSURE_OUT(i2d_ECDSA_SIG(sig, &p) == len, MK_E_INTERNAL, "ECDSA-Sig-Value encoding");
-    *out_len = (size_t)len;
-    res = MK_OK;
-out:
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(sig);
-    return res;
+    uint8_t body[2 * (2 + 67)];
+    mk_buf ints;
+    /* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), by hand:
+     * BIGNUM round trips cost more than the rest of the provider's signing path. */
+    mk_buf_init(&ints, sizeof(body));
+    mk_result r = put_der_uint(&ints, raw, half);
+    if (mk_ok(r)) {
+        r = put_der_uint(&ints, raw + half, half);
+    }
+    if (mk_ok(r)) {
+        memcpy(body, ints.data, ints.len);
+    }
+    size_t body_len = ints.len;
+    mk_buf_cleanup(&ints);
+    GUARD(r);
+    size_t hdr = body_len < 128 ? 2 : 3;
+    ENSURE_MSG(hdr + body_len <= out_cap, MK_E_INVALID,
+               "ECDSA signature buffer too small (%zu bytes, need %zu)", out_cap, hdr + body_len);
+    out[0] = 0x30;
+    if (hdr == 2) {
+        out[1] = (uint8_t)body_len;
+    } else {
+        out[1] = 0x81;
+        out[2] = (uint8_t)body_len;
+    }
+    memcpy(out + hdr, body, body_len);
+    *out_len = hdr + body_len;
+    return MK_OK;
 }
 
 static const struct {
