@@ -116,6 +116,25 @@ out:
     return res;
 }
 
+/*
+ * Auto-unseal (DESIGN.md "Key hierarchy"): open the database master key
+ * through the protector on the token, with no password. A failure is not
+ * fatal: the instance serves, statements that need the key answer 15581, and
+ * OPEN MASTER KEY DECRYPTION BY PASSWORD remains the break-glass path.
+ */
+static void open_master_key(srv_instance *inst, cat_db *db)
+{
+    bool opened = false;
+    if (mk_failed(exec_instance_open_master_key(inst->exec, db, &opened))) {
+        mk_log_error_result(MK_LOG_WARN, "master key not opened through the token protector "
+                                         "(OPEN MASTER KEY DECRYPTION BY PASSWORD opens it)");
+        return;
+    }
+    if (opened) {
+        MK_LOG_INFO("master key opened through the token protector");
+    }
+}
+
 MK_RESULT srv_instance_open(const char *data_dir, srv_instance **out)
 {
     mk_result res = MK_ERR;
@@ -143,6 +162,7 @@ MK_RESULT srv_instance_open(const char *data_dir, srv_instance **out)
     GUARD_OUT(srv_libctx_new(&inst->libctx));
     GUARD_OUT(open_tls(inst));
     GUARD_OUT(open_exec(inst));
+    open_master_key(inst, db);
     srv_throttle_policy tp = srv_throttle_policy_default();
     GUARD_OUT(srv_throttle_new(&tp, &inst->throttle));
     tds_collation_default(inst->collation);
