@@ -2,14 +2,16 @@
 # The seed documents end to end: two real mirrorkeyd daemons (HOST_A and
 # HOST_B, each with its own SoftHSM2 token, catalog and file root) and FreeTDS
 # tsql running the documents' T-SQL verbatim (tests/scenario/seeds/*.sql,
-# split at GO by tsql itself): outbound on both, the .cer files copied
-# between the file roots, inbound on both. Then it checks, through tsql, the
-# catalog views (ALL / STARTED / CERTIFICATE / AES, STORED_IN_HSM and
-# NO_PRIVATE_KEY certificates, CONNECT granted to the peer login), that the
-# seeds' EXPIRY_DATE = '11/30/2013' gave warning 15214 and no error, that the
-# .cer files are one DER certificate each and nothing else, that BACKUP ...
-# WITH PRIVATE KEY is refused (50101) without writing a file, and that no
-# seed password reached a daemon log.
+# split at GO by tsql itself) except, as the issue allows, the endpoint ports
+# (picked at run time) and the two EXPIRY_DATEs (a year ahead, so that the
+# endpoints can start); each as-written CREATE CERTIFICATE also runs once and
+# gives warning 15214 and no error. Outbound on both, the .cer files copied
+# between the file roots, inbound on both. Then it checks, through tsql, that
+# both endpoints listen, the catalog views (ALL / STARTED / CERTIFICATE / AES,
+# STORED_IN_HSM and NO_PRIVATE_KEY certificates, CONNECT granted to the peer
+# login), that the .cer files are one DER certificate each and nothing else,
+# that BACKUP ... WITH PRIVATE KEY is refused (50101) without writing a file,
+# and that no seed password reached a daemon log.
 #
 # Environment: MIRRORKEYD (the daemon), MK_SOURCE_DIR, MK_TSQL (tsql).
 set -euo pipefail
@@ -73,10 +75,24 @@ q() {
         FREETDSCONF=$work/$h/freetds.conf "$TSQL" -S "$h" -U admin -P "$ADMIN_PW" 2>&1
 }
 
-# seed HOST FILE: run a seed script; it must produce no error (severity > 10).
+# The seeds' endpoints listen on 7024; two instances on one machine (and CI)
+# need ports picked at run time: the only change made to the seeds' text.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+declare -A EP_PORT=([HOST_A]=$(free_port) [HOST_B]=$(free_port))
+# The seeds' EXPIRY_DATE = '11/30/2013' has passed: a certificate created with
+# it is refused for endpoint authentication (28055). The seeds run with a date
+# a year ahead; each as-written CREATE CERTIFICATE also runs once, below
+# (as_written), to show the expired-certificate warning 15214.
+EXPIRY=$(date -u -d '+1 year' +%m/%d/%Y)
+
+# seed HOST FILE: run a seed script (ports and expiry dates as above); it must
+# produce no error (severity > 10).
 seed() {
     local h=$1 f=$2 out
-    out=$(q "$h" <"$SEEDS/$f")
+    out=$(sed -e "s/LISTENER_PORT=7024/LISTENER_PORT=${EP_PORT[$h]}/" \
+        -e "s|EXPIRY_DATE = '11/30/2013'|EXPIRY_DATE = '$EXPIRY'|" "$SEEDS/$f" | q "$h")
     printf '%s\n' "$out" >>"$work/$h/tsql.out"
     if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
         printf '%s\n' "$out" >&2
@@ -97,19 +113,51 @@ start_host HOST_B
 root_a=$work/HOST_A/data/files
 root_b=$work/HOST_B/data/files
 
+# as_written HOST FILE: the seed's CREATE CERTIFICATE exactly as written, once:
+# warning 15214 (already expired), no error; then dropped again so that the
+# seeds below create it with the future date.
+as_written() {
+    local h=$1 f=$2 cert out
+    cert=$(sed -n '/^CREATE CERTIFICATE/,/EXPIRY_DATE/p' "$SEEDS/$f")
+    out=$(printf 'USE master;\n%s\n' "$cert" | q "$h")
+    grep -q 'Msg 15214' <<<"$out" || { printf '%s\n' "$out" >&2; fail "no 15214 on $h"; }
+    if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
+        printf '%s\n' "$out" >&2
+        fail "as-written CREATE CERTIFICATE failed on $h"
+    fi
+    out=$(printf 'DROP CERTIFICATE %s_cert\n' "$h" | q "$h")
+    ! grep -q 'Msg' <<<"$out" || { printf '%s\n' "$out" >&2; fail "DROP CERTIFICATE on $h"; }
+}
+
 # Outbound, HOST_A (the procedure's steps) and HOST_B (the Example section).
 seed HOST_A out_a_1_master_key.sql >/dev/null
+as_written HOST_A out_a_2_certificate.sql
 out=$(seed HOST_A out_a_2_certificate.sql)
-grep -q 'Msg 15214' <<<"$out" || fail "no warning 15214 for EXPIRY_DATE = '11/30/2013'"
+! grep -q 'Msg 15214' <<<"$out" || fail "15214 for a certificate that is not expired"
 out=$(seed HOST_A out_a_3_select_certificates.sql)
 grep -q 'HOST_A_cert' <<<"$out" || fail "HOST_A_cert not listed"
 seed HOST_A out_a_4_select_endpoints.sql >/dev/null
 seed HOST_A out_a_5_endpoint.sql >/dev/null
 seed HOST_A out_a_6_backup.sql >/dev/null
 [ -s "$root_a/HOST_A_cert.cer" ] || fail "BACKUP CERTIFICATE wrote no $root_a/HOST_A_cert.cer"
-out=$(seed HOST_B out_b_example.sql)
-grep -q 'Msg 15214' <<<"$out" || fail "no warning 15214 on HOST_B"
+# HOST_B's as-written certificate needs its master key first: create it as
+# the Example does, then run the whole Example (its CREATE MASTER KEY then
+# answers 15578, which is expected and the only message allowed there).
+printf 'USE master;\nCREATE MASTER KEY ENCRYPTION BY PASSWORD = %s;\n' \
+    "'<Strong_Password_#2>'" | q HOST_B >/dev/null
+as_written HOST_B out_b_example.sql
+out=$(sed -e "s/LISTENER_PORT=7024/LISTENER_PORT=${EP_PORT[HOST_B]}/" \
+    -e "s|EXPIRY_DATE = '11/30/2013'|EXPIRY_DATE = '$EXPIRY'|" "$SEEDS/out_b_example.sql" | q HOST_B)
+printf '%s\n' "$out" >>"$work/HOST_B/tsql.out"
+[ "$(grep -Eo 'Msg [0-9]+' <<<"$out" | sort -u)" = "Msg 15578" ] ||
+    { printf '%s\n' "$out" >&2; fail "HOST_B Example: want only 15578 (master key exists)"; }
 [ -s "$root_b/HOST_B_cert.cer" ] || fail "no HOST_B_cert.cer"
+
+# Both endpoints listen (STATE = STARTED), each on its own port.
+for h in HOST_A HOST_B; do
+    grep -q "endpoint $h/Endpoint_Mirroring: listening on .*:${EP_PORT[$h]}" \
+        "$work/$h/mirrorkeyd.log" || fail "$h endpoint not listening on ${EP_PORT[$h]}"
+done
 
 # "Using any secure copy method": the file roots are the C:\ of each host.
 cp "$root_a/HOST_A_cert.cer" "$root_b/"
