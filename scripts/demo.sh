@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# mirrorkey demo: the key ceremony for three instances (HOST_A, HOST_B and a
-# WITNESS), each on its own SoftHSM2 token, then their endpoints
-# authenticating each other with TLS 1.3, mutual certificates and private keys
-# that never leave the tokens, and an intruder refused.
+# mirrorkey demo: two instances, HOST_A and HOST_B, each a real mirrorkeyd
+# with its own SoftHSM2 token, configured through FreeTDS tsql with the
+# Microsoft documents' T-SQL (master key, certificate, endpoint, backup,
+# login, user, certificate FROM FILE, GRANT CONNECT). Then HOST_B's key, used
+# on HOST_B's token, authenticates to HOST_A's mirroring endpoint over TLS 1.3;
+# an intruder with its own valid certificate is refused (28035), and so is
+# HOST_B once CONNECT is revoked (28034). No private key leaves a token.
 #
-# Installs what it needs and builds first. Everything happens in a temporary
+# Installs what it needs and builds first. Everything runs in a temporary
 # directory on 127.0.0.1 and is removed at the end (MK_DEMO_KEEP=1 keeps it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,105 +15,183 @@ root=$(pwd)
 
 scripts/install-deps.sh
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build" -j"$(nproc 2>/dev/null || echo 2)" --target mirrorkey mirrorkey_provider >/dev/null
+cmake --build "$root/build" -j"$(nproc 2>/dev/null || echo 2)" \
+    --target mirrorkeyd mirrorkey mirrorkey_provider >/dev/null
 
-mk="$root/build/bin/mirrorkey"
+daemon="$root/build/bin/mirrorkeyd"
 prov=(-provider-path "$root/build/provider" -provider default -provider mirrorkey)
 work=$(mktemp -d)
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     if [ "${MK_DEMO_KEEP:-0}" = "1" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 step() { printf '\n== %s\n' "$*"; }
-
-# One token per instance; key pair generated on the token; only the public
-# certificate is written to disk.
-ceremony() {
-    local name=$1
-    step "$name: key ceremony on its own token"
-    (
-        eval "$(scripts/softhsm-token.sh "$work/$name/hsm" "$name")"
-        "$mk" token keygen --uri "$MK_TOKEN_URI" --label "${name}_cert" --type rsa --bits 3072
-        local key="pkcs11:token=$name;object=${name}_cert;type=private?module-path=$MK_MODULE&pin-source=file:$MK_PIN_FILE"
-        openssl req -new -x509 "${prov[@]}" -key "$key" -sha256 -days 365 \
-            -subj "/CN=$name certificate for database mirroring" -outform DER \
-            -out "$work/${name}_cert.cer"
-        openssl x509 -inform DER -in "$work/${name}_cert.cer" -out "$work/${name}_cert.pem"
-        printf 'SOFTHSM2_CONF=%q\nKEY=%q\n' "$SOFTHSM2_CONF" "$key" >"$work/$name/env"
-        echo "exported $work/${name}_cert.cer (public certificate only):"
-        openssl x509 -inform DER -in "$work/${name}_cert.cer" -noout -subject -enddate
-    )
-}
-
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+EXPIRY=$(date -u -d '+1 year' +%m/%d/%Y)
+ADMIN_PW="Mirr0r-Key-Demo!"
 
-# Start an endpoint for $1 that trusts exactly the certificates listed after it.
-endpoint() {
-    local name=$1 port=$2
-    shift 2
-    cat "$@" >"$work/$name/peers.pem"
-    # shellcheck disable=SC1090
-    (source "$work/$name/env"; export SOFTHSM2_CONF
-     exec openssl s_server "${prov[@]}" -accept "127.0.0.1:$port" -naccept 3 -tls1_3 \
-        -ciphersuites TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256 \
-        -cert "$work/${name}_cert.pem" -key "$KEY" -Verify 1 -verify_return_error \
-        -CAfile "$work/$name/peers.pem" -rev) >"$work/$name/server.log" 2>&1 &
+# start_instance NAME: token, `mirrorkeyd init`, `mirrorkeyd run`, freetds.conf.
+start_instance() {
+    local h=$1 dir=$work/$1 port=""
+    mkdir -p "$dir"
+    (umask 077; printf '%s\n' "$ADMIN_PW" >"$dir/admin.pw")
+    eval "$(scripts/softhsm-token.sh "$dir/hsm" "$h")"
+    printf 'export SOFTHSM2_CONF=%q MK_MODULE=%q MK_PIN_FILE=%q\n' \
+        "$SOFTHSM2_CONF" "$MK_MODULE" "$MK_PIN_FILE" >"$dir/env"
+    "$daemon" init --data-dir "$dir/data" --pkcs11-uri "$MK_TOKEN_URI" --admin-login admin \
+        --admin-password-file "$dir/admin.pw" --instance-name "$h" >"$dir/init.log" 2>&1 ||
+        { cat "$dir/init.log"; exit 1; }
+    "$daemon" run --data-dir "$dir/data" --tds-listen 127.0.0.1:0 >"$dir/daemon.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 50); do
-        grep -q ACCEPT "$work/$name/server.log" 2>/dev/null && return 0
+    for _ in $(seq 300); do
+        port=$(sed -n 's/.*tds listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/daemon.log")
+        [ -n "$port" ] && break
         sleep 0.1
     done
-    echo "endpoint $name did not start"; cat "$work/$name/server.log"; return 1
+    [ -n "$port" ] || { cat "$dir/daemon.log"; exit 1; }
+    printf '[%s]\n\thost = 127.0.0.1\n\tport = %s\n\ttds version = 7.4\n\tencryption = require\n' \
+        "$h" "$port" >"$dir/freetds.conf"
+    echo "$h: mirrorkeyd serving TDS on 127.0.0.1:$port (TLS key on its token)"
 }
 
-# $1 connects to $2's endpoint on port $3 and sends a message.
+# sql HOST: run T-SQL from stdin through tsql as the instance's sysadmin.
+sql() {
+    { cat; printf '\ngo\nexit\n'; } |
+        FREETDSCONF=$work/$1/freetds.conf tsql -S "$1" -U admin -P "$ADMIN_PW" 2>&1 |
+        tr -d '\r' | sed -E 's/^([0-9]+> )+//' |
+        grep -vE '^(locale|using default charset|Setting master as default database|$)' || true
+}
+
+# outbound HOST PORT: the documents' outbound procedure (ports and expiry as noted).
+outbound() {
+    sql "$1" <<SQL
+USE master;
+CREATE MASTER KEY ENCRYPTION BY PASSWORD = '<1_Strong_Password!>';
+GO
+CREATE CERTIFICATE ${1}_cert
+   WITH SUBJECT = '${1} certificate for database mirroring',
+   EXPIRY_DATE = '$EXPIRY';
+GO
+CREATE ENDPOINT Endpoint_Mirroring
+   STATE = STARTED
+   AS TCP (
+      LISTENER_PORT=$2
+      , LISTENER_IP = ALL
+   )
+   FOR DATABASE_MIRRORING (
+      AUTHENTICATION = CERTIFICATE ${1}_cert
+      , ENCRYPTION = REQUIRED ALGORITHM AES
+      , ROLE = ALL
+   );
+GO
+BACKUP CERTIFICATE ${1}_cert TO FILE = 'C:\\${1}_cert.cer';
+GO
+SELECT name, pvt_key_encryption_type_desc FROM sys.certificates;
+SQL
+}
+
+# inbound HOST PEER: the documents' inbound procedure for PEER on HOST.
+inbound() {
+    sql "$1" <<SQL
+USE master;
+CREATE LOGIN ${2}_login WITH PASSWORD = '1Sample_Strong_Password!@#';
+GO
+CREATE USER ${2}_user FOR LOGIN ${2}_login;
+GO
+CREATE CERTIFICATE ${2}_cert
+   AUTHORIZATION ${2}_user
+   FROM FILE = 'C:\\${2}_cert.cer'
+GO
+GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO [${2}_login];
+GO
+SQL
+}
+
+# hello NAME: a mirrorkey HELLO frame (docs/endpoint.md): PARTNER, protocol 1.
+hello() {
+    local n=$1
+    printf '\x01\x00\x00\x00\x00\x00\x00\x00\x00'"\\x$(printf %02x $((10 + ${#n})))"
+    printf 'MKEP\x00\x01\x00\x01\x01'"\\x$(printf %02x ${#n})"'%s' "$n"
+}
+
+# connect FROM CERT_PEM KEY_URI PORT: TLS 1.3 to HOST_A's endpoint with a key
+# used on FROM's token, send HELLO, stay a few seconds.
 connect() {
-    local from=$1 to=$2 port=$3
+    local from=$1 cert=$2 key=$3 port=$4
     # shellcheck disable=SC1090
-    (source "$work/$from/env"; export SOFTHSM2_CONF
-     # Send a line, give the answer a moment, then close stdin (s_client quits).
-     (echo "HELLO from $from"; sleep 1) | timeout 20 openssl s_client "${prov[@]}" \
-        -connect "127.0.0.1:$port" -tls1_3 -cert "$work/${from}_cert.pem" -key "$KEY" \
-        -CAfile "$work/${to}_cert.pem" -verify_return_error -brief 2>&1) || true
+    (source "$work/$from/env"
+     { hello "$from"; sleep 4; } | timeout 20 openssl s_client "${prov[@]}" -quiet \
+        -connect "127.0.0.1:$port" -tls1_3 -cert "$cert" -key "$key" >/dev/null 2>&1) || true
 }
 
 cat <<'TXT'
-mirrorkey demo. The keys are made and kept on SoftHSM2 tokens through the
-mirrorkey PKCS#11 layer; certificates are signed on the tokens through the
-mirrorkey OpenSSL provider. Until mirrorkeyd's mirroring endpoint lands, the
-endpoints here are `openssl s_server`/`s_client` with the same provider and
-the endpoint's TLS policy (TLS 1.3, AES-GCM only, mutual certificates).
+mirrorkey demo: two SQL Server-style instances whose endpoint private keys and
+master key protectors live on (SoftHSM2) tokens, set up with the Microsoft
+documents' T-SQL through FreeTDS.
 TXT
-ceremony HOST_A
-ceremony HOST_B
-ceremony WITNESS
-ceremony INTRUDER
 
-step "HOST_A's endpoint trusts the certificates copied from HOST_B and WITNESS"
-port=$(free_port)
-endpoint HOST_A "$port" "$work/HOST_B_cert.pem" "$work/WITNESS_cert.pem"
+step "Start HOST_A and HOST_B (mirrorkeyd init + run, each with its own token)"
+start_instance HOST_A
+start_instance HOST_B
+port_a=$(free_port)
+port_b=$(free_port)
 
-for peer in HOST_B WITNESS; do
-    step "$peer connects to HOST_A (TLS 1.3, both keys on tokens)"
-    out=$(connect "$peer" HOST_A "$port")
-    echo "$out" | grep -E "^(Protocol version|Ciphersuite|Verification|Peer certificate):" || true
-    echo "$out" | grep -qx "$(echo "HELLO from $peer" | rev)" ||
-        { echo "no answer from HOST_A"; echo "$out"; exit 1; }
-    echo "HOST_A answered over the encrypted channel: $(echo "HELLO from $peer" | rev)"
-done
+step "Outbound, on each instance: master key, certificate (key pair made on the token), endpoint, backup"
+outbound HOST_A "$port_a"
+outbound HOST_B "$port_b"
+cp "$work/HOST_A/data/files/HOST_A_cert.cer" "$work/HOST_B/data/files/"
+cp "$work/HOST_B/data/files/HOST_B_cert.cer" "$work/HOST_A/data/files/"
+echo "copied the public .cer files between the instances' file roots"
+
+step "Inbound, on each instance: login, user, the peer's certificate FROM FILE, GRANT CONNECT"
+inbound HOST_A HOST_B
+inbound HOST_B HOST_A
+sql HOST_A <<'SQL'
+SELECT name, role_desc, state_desc, connection_auth_desc, encryption_algorithm_desc
+   FROM sys.database_mirroring_endpoints;
+SELECT name, pvt_key_encryption_type_desc FROM sys.certificates;
+SQL
+
+step "The key behind HOST_B_cert on HOST_B's token (policy report)"
+# shellcheck disable=SC1090
+(source "$work/HOST_B/env"
+ "$root/build/bin/mirrorkey" token report \
+    --uri "pkcs11:token=HOST_B;object=HOST_B_cert;type=private?module-path=$MK_MODULE&pin-source=file:$MK_PIN_FILE")
+
+step "HOST_B connects to HOST_A's endpoint: TLS 1.3, HOST_B's key used on its token"
+openssl x509 -inform DER -in "$work/HOST_B/data/files/HOST_B_cert.cer" -out "$work/HOST_B.pem"
+key_b="pkcs11:token=HOST_B;object=HOST_B_cert;type=private?module-path=$(. "$work/HOST_B/env"; echo "$MK_MODULE")&pin-source=file:$(. "$work/HOST_B/env"; echo "$MK_PIN_FILE")"
+connect HOST_B "$work/HOST_B.pem" "$key_b" "$port_a" &
+sleep 2
+sql HOST_A <<'SQL'
+SELECT principal_name, state_desc, encryption_algorithm_desc, is_accept
+   FROM sys.dm_db_mirroring_connections;
+SQL
+wait $!
+grep -m1 "logged in as" "$work/HOST_A/daemon.log" | sed 's/^[^ ]* //'
 
 step "INTRUDER, with its own valid certificate that nobody imported, is refused"
-if out=$(connect INTRUDER HOST_A "$port") && echo "$out" | grep -q "morf OLLEH"; then
-    echo "UNEXPECTED: the intruder got through"; exit 1
-fi
-echo "refused by HOST_A: $(grep -m1 -iE 'verify error|certificate verify failed|unknown ca' \
-    "$work/HOST_A/server.log" || echo 'handshake failed') (not among the imported peer certificates)"
+eval "$(scripts/softhsm-token.sh "$work/INTRUDER/hsm" INTRUDER)"
+printf 'export SOFTHSM2_CONF=%q\n' "$SOFTHSM2_CONF" >"$work/INTRUDER/env"
+"$root/build/bin/mirrorkey" token keygen --uri "$MK_TOKEN_URI" --label INTRUDER_cert --type ec >/dev/null 2>&1
+key_i="pkcs11:token=INTRUDER;object=INTRUDER_cert;type=private?module-path=$MK_MODULE&pin-source=file:$MK_PIN_FILE"
+openssl req -new -x509 "${prov[@]}" -key "$key_i" -subj "/CN=INTRUDER" -days 30 -out "$work/INTRUDER.pem"
+connect INTRUDER "$work/INTRUDER.pem" "$key_i" "$port_a"
+sleep 1
+grep -m1 "28035" "$work/HOST_A/daemon.log" | sed 's/^[^ ]* //'
 
-step "Files written outside the token stores"
-find "$work" -path "*/hsm" -prune -o -name '*.cer' -print -o -name "*.pem" -print | sed "s|$work/||" | sort
-echo "only public certificates; the private keys stayed on the tokens."
+step "REVOKE CONNECT from HOST_B_login on HOST_A: HOST_B is refused now"
+sql HOST_A <<<"REVOKE CONNECT ON ENDPOINT::Endpoint_Mirroring FROM [HOST_B_login];" >/dev/null
+connect HOST_B "$work/HOST_B.pem" "$key_b" "$port_a"
+sleep 1
+grep -m1 "28034" "$work/HOST_A/daemon.log" | sed 's/^[^ ]* //'
+
+step "Files outside the token stores"
+find "$work" -path "*/hsm" -prune -o \( -name '*.cer' -o -name '*.pem' \) -print | sed "s|$work/||" | sort
+echo "only public certificates: every private key and master key protector stayed on a token."
