@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "internal.h"
+#include "mk/civil.h"
 
 #define SUBJECT_MAX_CHARS 4000 /* subject nvarchar(4000) */
 #define ISSUER_MAX_CHARS 442   /* issuer_name nvarchar(442) */
@@ -108,17 +109,6 @@ static char *serial_text(const ASN1_INTEGER *serial)
     return out;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static bool time_ms(const ASN1_TIME *t, int64_t *out)
 {
     struct tm tm;
@@ -126,7 +116,8 @@ static bool time_ms(const ASN1_TIME *t, int64_t *out)
     if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
         return false;
     }
-    int64_t days = days_from_civil((int64_t)tm.tm_year + 1900, (int64_t)tm.tm_mon + 1, tm.tm_mday);
+    int64_t days =
+        mk_days_from_civil((int64_t)tm.tm_year + 1900, (int64_t)tm.tm_mon + 1, tm.tm_mday);
     int64_t secs = days * 86400 + (int64_t)tm.tm_hour * 3600 + (int64_t)tm.tm_min * 60 + tm.tm_sec;
     *out = secs * 1000;
     return true;
