@@ -116,6 +116,46 @@ static mk_result seal_both(exec_session *s, int line, const mk_secret *mk, const
     return r;
 }
 
+/*
+ * A new master key from the token RNG, sealed by the protector and the
+ * password, stored as the catalog's master key (created, or replacing the
+ * current one when `replace`), and open once the statement commits.
+ */
+static mk_result make_and_store(exec_session *s, int line, const char *password, bool replace,
+                                sql_error *err)
+{
+    mk_result res = MK_ERR;
+    mk_secret *mk = NULL;
+    mk_buf prot_blob;
+    mk_buf pw_blob;
+    mk_buf_init(&prot_blob, CAT_MK_BLOB_MAX);
+    mk_buf_init(&pw_blob, CAT_MK_BLOB_MAX);
+    if (mk_failed(keys_masterkey_generate(s->inst->token, &mk))) {
+        exec_error_hsm(err, line, "generating the master key");
+        goto out;
+    }
+    GUARD_OUT(seal_both(s, line, mk, password, &prot_blob, &pw_blob, err));
+    mk_result stored = replace ? cat_masterkey_update(s->db, prot_blob.data, prot_blob.len, true,
+                                                      pw_blob.data, pw_blob.len)
+                               : cat_masterkey_create(s->db, prot_blob.data, prot_blob.len,
+                                                      pw_blob.data, pw_blob.len);
+    if (mk_failed(stored)) {
+        exec_error_from_catalog(err, line, "master key", "");
+        goto out;
+    }
+    /* Created means open (SQL Server opens it through the service master key). */
+    res = exec_defer_master_key(s, mk);
+    mk = NULL;
+    if (mk_failed(res)) {
+        exec_error_hsm(err, line, "opening the new master key");
+    }
+out:
+    mk_secret_free(mk);
+    mk_buf_cleanup(&prot_blob);
+    mk_buf_cleanup(&pw_blob);
+    return res;
+}
+
 mk_result exec_create_master_key(exec_session *s, sql_stmt *stmt, const exec_sink *sink,
                                  exec_outcome *outcome, sql_error *err)
 {
@@ -140,33 +180,7 @@ mk_result exec_create_master_key(exec_session *s, sql_stmt *stmt, const exec_sin
         return MK_ERR;
     }
     GUARD(need_token(s, stmt->line, err));
-    mk_result res = MK_ERR;
-    mk_secret *mk = NULL;
-    mk_buf prot_blob;
-    mk_buf pw_blob;
-    mk_buf_init(&prot_blob, CAT_MK_BLOB_MAX);
-    mk_buf_init(&pw_blob, CAT_MK_BLOB_MAX);
-    if (mk_failed(keys_masterkey_generate(s->inst->token, &mk))) {
-        exec_error_hsm(err, stmt->line, "generating the master key");
-        goto out;
-    }
-    GUARD_OUT(seal_both(s, stmt->line, mk, m->password, &prot_blob, &pw_blob, err));
-    if (mk_failed(cat_masterkey_create(s->db, prot_blob.data, prot_blob.len, pw_blob.data,
-                                       pw_blob.len))) {
-        exec_error_from_catalog(err, stmt->line, "master key", "");
-        goto out;
-    }
-    /* Created means open (SQL Server opens it through the service master key). */
-    res = exec_defer_master_key(s, mk);
-    mk = NULL;
-    if (mk_failed(res)) {
-        exec_error_hsm(err, stmt->line, "opening the new master key");
-    }
-out:
-    mk_secret_free(mk);
-    mk_buf_cleanup(&prot_blob);
-    mk_buf_cleanup(&pw_blob);
-    return res;
+    return make_and_store(s, stmt->line, m->password, false, err);
 }
 
 mk_result exec_open_master_key(exec_session *s, sql_stmt *stmt, const exec_sink *sink,
@@ -226,32 +240,7 @@ static mk_result regenerate(exec_session *s, const sql_stmt *stmt, const cat_mas
     }
     /* Nothing in the catalog is encrypted under the master key yet: no re-encryption. */
     mk_secret_free(old);
-    mk_result res = MK_ERR;
-    mk_secret *mk = NULL;
-    mk_buf prot_blob;
-    mk_buf pw_blob;
-    mk_buf_init(&prot_blob, CAT_MK_BLOB_MAX);
-    mk_buf_init(&pw_blob, CAT_MK_BLOB_MAX);
-    if (mk_failed(keys_masterkey_generate(s->inst->token, &mk))) {
-        exec_error_hsm(err, stmt->line, "generating the master key");
-        goto out;
-    }
-    GUARD_OUT(seal_both(s, stmt->line, mk, m->password, &prot_blob, &pw_blob, err));
-    if (mk_failed(cat_masterkey_update(s->db, prot_blob.data, prot_blob.len, true, pw_blob.data,
-                                       pw_blob.len))) {
-        exec_error_from_catalog(err, stmt->line, "master key", "");
-        goto out;
-    }
-    res = exec_defer_master_key(s, mk);
-    mk = NULL;
-    if (mk_failed(res)) {
-        exec_error_hsm(err, stmt->line, "opening the new master key");
-    }
-out:
-    mk_secret_free(mk);
-    mk_buf_cleanup(&prot_blob);
-    mk_buf_cleanup(&pw_blob);
-    return res;
+    return make_and_store(s, stmt->line, m->password, true, err);
 }
 
 /* ALTER MASTER KEY ADD ENCRYPTION BY PASSWORD = 'pw'. */
