@@ -9,51 +9,17 @@
 #include "catalog/principals.h"
 #include "catalog/verifier.h"
 #include "ddl_record.h"
-#include "softhsm_fixture.h"
-
-typedef struct fixture {
-    char dir[256];
-    cat_db *db;
-    exec_instance *inst;
-    exec_session *admin;
-    exec_session *peer;
-} fixture;
+#include "exec_fixture.h"
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    char path[300];
-    int32_t admin_id = 0;
-    int32_t peer_id = 0;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/mk-ddlp-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof(path), "%s/catalog.db", f->dir);
-    cat_verifier_set_iterations_for_tests(1000);
-    assert_true(mk_ok(cat_open(path, CAT_OPEN_NEW, &f->db)));
-    assert_true(mk_ok(
-        cat_login_create(f->db, "admin", (const uint8_t *)"Adm1n!pass", 10, NULL, &admin_id)));
-    assert_true(mk_ok(cat_server_role_add_member(f->db, "sysadmin", "admin")));
-    assert_true(
-        mk_ok(cat_login_create(f->db, "peer", (const uint8_t *)"Peer!pass1", 10, NULL, &peer_id)));
-    exec_instance_config cfg = {.server_name = "HOST_B"};
-    assert_true(mk_ok(exec_instance_new(&cfg, &f->inst)));
-    exec_principal a = {.login_id = admin_id, .login_name = "admin"};
-    exec_principal p = {.login_id = peer_id, .login_name = "peer"};
-    assert_true(mk_ok(exec_session_new(f->inst, f->db, &a, &f->admin)));
-    assert_true(mk_ok(exec_session_new(f->inst, f->db, &p, &f->peer)));
-    *state = f;
+    *state = exec_fixture_new("HOST_B");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    exec_session_free(f->admin);
-    exec_session_free(f->peer);
-    exec_instance_free(f->inst);
-    cat_close(f->db);
-    mk_sh("rm -rf '%s'", f->dir);
-    free(f);
+    exec_fixture_free(*state);
     return 0;
 }
 
