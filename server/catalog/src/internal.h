@@ -115,6 +115,13 @@ MK_RESULT cat_check_name(const char *name, const char *what);
 void cat_copy_text(char *dst, size_t dstlen, const char *src);
 /* ASCII case-insensitive equality. */
 bool cat_name_eq(const char *a, const char *b);
+/*
+ * The columns every principal query starts with: 0 principal_id, 1 name,
+ * 2 type (first character; '?' when NULL), 3 sid (ignored when longer than
+ * sid_cap). Shared by logins.c and users.c.
+ */
+void cat_read_principal_head(sqlite3_stmt *st, int32_t *id, char *name, size_t name_len, char *type,
+                             uint8_t *sid, size_t sid_cap, size_t *sid_len);
 /* Validate UTF-8; *chars receives the number of code points. */
 bool cat_utf8_valid(const uint8_t *s, size_t len, size_t *chars);
 

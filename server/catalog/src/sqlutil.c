@@ -228,3 +228,18 @@ MK_RESULT cat_atomic_end(cat_db *db, mk_result r)
 }
 
 int64_t cat_changes(cat_db *db) { return sqlite3_changes64(db->sql); }
+
+void cat_read_principal_head(sqlite3_stmt *st, int32_t *id, char *name, size_t name_len, char *type,
+                             uint8_t *sid, size_t sid_cap, size_t *sid_len)
+{
+    *id = (int32_t)sqlite3_column_int64(st, 0);
+    cat_copy_text(name, name_len, (const char *)sqlite3_column_text(st, 1));
+    const char *t = (const char *)sqlite3_column_text(st, 2);
+    *type = t != NULL ? t[0] : '?';
+    int n = sqlite3_column_bytes(st, 3);
+    *sid_len = 0;
+    if (n > 0 && (size_t)n <= sid_cap) {
+        memcpy(sid, sqlite3_column_blob(st, 3), (size_t)n);
+        *sid_len = (size_t)n;
+    }
+}
