@@ -19,67 +19,13 @@ set -euo pipefail
 MIRRORKEYD=${MIRRORKEYD:?set MIRRORKEYD to the mirrorkeyd binary}
 SRC=${MK_SOURCE_DIR:?set MK_SOURCE_DIR to the source tree}
 TSQL=${MK_TSQL:-tsql}
-SEEDS=$SRC/tests/scenario/seeds
-ADMIN_PW='Adm1n-Passw0rd!'
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mk-seeds-XXXXXX")
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ -z "${MK_TEST_KEEP:-}" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for h in HOST_A HOST_B; do
-        if [ -f "$work/$h/mirrorkeyd.log" ]; then
-            echo "--- $h log" >&2
-            tail -n 40 "$work/$h/mirrorkeyd.log" >&2
-        fi
-    done
-    exit 1
-}
-
-# start_host NAME: token, init, run; sets <NAME>_PORT and writes freetds.conf.
-start_host() {
-    local h=$1 dir=$work/$1
-    mkdir -p "$dir"
-    (umask 077; printf '%s\n' "$ADMIN_PW" >"$dir/admin.pw")
-    eval "$(bash "$SRC/scripts/softhsm-token.sh" "$dir/hsm" "$h")"
-    echo "$SOFTHSM2_CONF" >"$dir/softhsm2.conf.path"
-    SOFTHSM2_CONF=$SOFTHSM2_CONF "$MIRRORKEYD" init --data-dir "$dir/data" \
-        --pkcs11-uri "$MK_TOKEN_URI" --admin-login admin \
-        --admin-password-file "$dir/admin.pw" --instance-name "$h" >"$dir/init.log" 2>&1 ||
-        { cat "$dir/init.log" >&2; fail "mirrorkeyd init $h"; }
-    SOFTHSM2_CONF=$SOFTHSM2_CONF "$MIRRORKEYD" run --data-dir "$dir/data" \
-        --tds-listen 127.0.0.1:0 >"$dir/mirrorkeyd.log" 2>&1 &
-    pids+=($!)
-    local port="" i
-    for i in $(seq 1 600); do
-        port=$(sed -n 's/.*tds listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p;T;q' "$dir/mirrorkeyd.log")
-        [ -n "$port" ] && break
-        kill -0 "${pids[-1]}" 2>/dev/null || fail "mirrorkeyd $h exited"
-        sleep 0.1
-    done
-    [ -n "$port" ] || fail "mirrorkeyd $h did not report its port"
-    printf '[global]\n\ttds version = 7.4\n[%s]\n\thost = 127.0.0.1\n\tport = %s\n\tencryption = require\n' \
-        "$h" "$port" >"$dir/freetds.conf"
-}
-
-# q HOST: run stdin through tsql against HOST (as admin); output on stdout.
-q() {
-    local h=$1
-    { cat; printf '\ngo\nexit\n'; } |
-        FREETDSCONF=$work/$h/freetds.conf "$TSQL" -S "$h" -U admin -P "$ADMIN_PW" 2>&1
-}
+HOSTS_TO_SHOW="HOST_A HOST_B"
+# shellcheck source=tests/scenario/lib.sh
+source "$SRC/tests/scenario/lib.sh"
+scenario_init mk-seeds
 
 # The seeds' endpoints listen on 7024; two instances on one machine (and CI)
 # need ports picked at run time: the only change made to the seeds' text.
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 declare -A EP_PORT=([HOST_A]=$(free_port) [HOST_B]=$(free_port))
 # The seeds' EXPIRY_DATE = '11/30/2013' has passed: a certificate created with
 # it is refused for endpoint authentication (28055). The seeds run with a date
@@ -99,13 +45,6 @@ seed() {
         fail "$f on $h reported an error"
     fi
     printf '%s\n' "$out"
-}
-
-# expect HOST SQL REGEX: the tsql output of SQL matches REGEX (extended, per line).
-expect() {
-    local out
-    out=$(printf '%s\n' "$2" | q "$1")
-    grep -Eq "$3" <<<"$out" || { printf '%s\n' "$out" >&2; fail "$1: $2 !~ $3"; }
 }
 
 start_host HOST_A

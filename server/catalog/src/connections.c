@@ -89,3 +89,24 @@ MK_RESULT cat_conn_collect(cat_db *db, mk_rowset *rs)
     }
     return MK_OK;
 }
+
+/* mk_link_up(address): whether the kept link to address is logged in (0 without a source). */
+static void sql_link_up(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const cat_db *db = sqlite3_user_data(ctx);
+    const char *address = (const char *)sqlite3_value_text(argv[0]);
+    bool up = db->link_fn != NULL && address != NULL && db->link_fn(db->link_ctx, address);
+    sqlite3_result_int(ctx, up ? 1 : 0);
+}
+
+MK_RESULT cat_register_link_function(cat_db *db)
+{
+    /* Not deterministic: the answer changes as links come and go. */
+    int rc = sqlite3_create_function_v2(db->sql, "mk_link_up", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS,
+                                        db, sql_link_up, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        CAT_SQL_BAIL(db, rc, "registering mk_link_up");
+    }
+    return MK_OK;
+}

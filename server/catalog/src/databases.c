@@ -8,10 +8,11 @@
 
 #include "internal.h"
 
-#define DB_COLS                                                                                    \
+#define DB_SELECT                                                                                  \
     "SELECT database_id, name, state, create_date, mirroring_guid, mirroring_state,"               \
     " mirroring_role, mirroring_partner_name, mirroring_partner_instance,"                         \
-    " mirroring_witness_name, mirroring_witness_state FROM databases WHERE name = ?1"
+    " mirroring_witness_name, mirroring_witness_state FROM databases"
+#define DB_COLS DB_SELECT " WHERE name = ?1"
 
 static const char *col_text(sqlite3_stmt *st, int col)
 {
@@ -229,4 +230,26 @@ MK_RESULT cat_database_clear_mirroring(cat_db *db, const char *name)
 {
     GUARD(cat_atomic_begin(db));
     return cat_atomic_end(db, clear_locked(db, name));
+}
+
+MK_RESULT cat_database_foreach_mirrored(cat_db *db, cat_database_fn fn, void *arg)
+{
+    mk_result res = MK_ERR;
+    sqlite3_stmt *st = NULL;
+    bool row = false;
+    GUARD_OUT(
+        cat_prepare(db, DB_SELECT " WHERE mirroring_guid IS NOT NULL ORDER BY database_id", &st));
+    for (;;) {
+        GUARD_OUT(cat_step(db, st, &row));
+        if (!row) {
+            break;
+        }
+        cat_database d;
+        read_db(st, &d);
+        GUARD_OUT(fn(arg, &d));
+    }
+    res = MK_OK;
+out:
+    sqlite3_finalize(st);
+    return res;
 }

@@ -152,3 +152,9 @@ void cat_set_conn_source(cat_db *db, cat_conn_source_fn fn, void *ctx)
     db->conn_fn = fn;
     db->conn_ctx = fn != NULL ? ctx : NULL;
 }
+
+void cat_set_link_source(cat_db *db, cat_link_state_fn fn, void *ctx)
+{
+    db->link_fn = fn;
+    db->link_ctx = fn != NULL ? ctx : NULL;
+}

@@ -135,5 +135,5 @@ MK_RESULT cat_register_functions(cat_db *db)
     if (rc != SQLITE_OK) {
         CAT_SQL_BAIL(db, rc, "registering mk_desc");
     }
-    return MK_OK;
+    return cat_register_link_function(db);
 }

@@ -22,6 +22,8 @@ struct cat_db {
     bool in_txn; /* cat_begin opened a transaction */
     cat_conn_source_fn conn_fn;
     void *conn_ctx;
+    cat_link_state_fn link_fn;
+    void *link_ctx;
 };
 
 /* ---- errors.c ---- */
@@ -129,8 +131,13 @@ bool cat_utf8_valid(const uint8_t *s, size_t len, size_t *chars);
 
 /* The *_desc text for a code of a kind ("algorithm", "ep_state", ...), or NULL. */
 const char *cat_desc(const char *kind, int64_t code);
-/* Register mk_desc(kind, code) on the connection for the view queries. */
+/* Register mk_desc(kind, code) and mk_link_up(address) on the connection for the view queries. */
 MK_RESULT cat_register_functions(cat_db *db);
+
+/* ---- connections.c ---- */
+
+/* Register mk_link_up(address): 1 when the link source says the link is logged in, else 0. */
+MK_RESULT cat_register_link_function(cat_db *db);
 
 /* ---- views.c / query.c ---- */
 

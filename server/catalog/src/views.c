@@ -261,19 +261,32 @@ static const mk_column database_mirroring_cols[] = {
     INT("mirroring_redo_queue", true),
     NVC("mirroring_redo_queue_type", 60, true),
 };
-/* Unmirrored databases show NULLs (SQL Server lists every database). */
+/*
+ * Unmirrored databases show NULLs (SQL Server lists every database). The
+ * state columns are live (docs/endpoint.md "Sessions"): SYNCHRONIZED while
+ * the session is joined and the kept link to the partner is logged in,
+ * DISCONNECTED otherwise (also while a mirror waits for its principal);
+ * the witness is CONNECTED while the link to it is logged in, DISCONNECTED
+ * when it is not, UNKNOWN when the session has no witness.
+ */
+#define LIVE_MIRRORING                                                                             \
+    "(SELECT *, CASE WHEN mirroring_guid IS NULL THEN NULL"                                        \
+    " WHEN mirroring_partner_instance IS NOT NULL AND mk_link_up(mirroring_partner_name) THEN 4"   \
+    " ELSE 1 END AS live_state,"                                                                   \
+    " CASE WHEN mirroring_guid IS NULL THEN NULL WHEN mirroring_witness_name IS NULL THEN 0"       \
+    " WHEN mk_link_up(mirroring_witness_name) THEN 1 ELSE 2 END AS live_witness FROM databases)"
 static const char database_mirroring_sql[] =
-    "SELECT database_id, mirroring_guid, mirroring_state, mk_desc('mir_state', mirroring_state),"
+    "SELECT database_id, mirroring_guid, live_state, mk_desc('mir_state', live_state),"
     " mirroring_role, mk_desc('mir_role', mirroring_role),"
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 1 END,"
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 2 END,"
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 'FULL' END,"
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 1 END,"
     " mirroring_partner_name, mirroring_partner_instance, mirroring_witness_name,"
-    " mirroring_witness_state, mk_desc('wit_state', mirroring_witness_state),"
+    " live_witness, mk_desc('wit_state', live_witness),"
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 10 END, NULL,"
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 'UNLIMITED' END"
-    " FROM databases ORDER BY database_id";
+    " FROM " LIVE_MIRRORING " ORDER BY database_id";
 
 #define SYS_PREFIX_LEN 4 /* "sys." */
 #define VIEW(nm, cols, sql, vis, col, compat)                                                      \

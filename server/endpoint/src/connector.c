@@ -4,7 +4,8 @@
  * exactly as an inbound peer's (28035 / 28055 / 28034), send HELLO, and on
  * ACCEPT hand the connection to its own thread (link.c) with heartbeats.
  * A REJECT is reported with its code and text; we close without retrying
- * (reconnecting with backoff is the sessions' business, not this file's).
+ * (reconnecting with backoff is keeper.c's business). ep_dial stops after
+ * the login, for one-shot session requests (session.c).
  */
 #include "internal.h"
 
@@ -81,15 +82,13 @@ static MK_RESULT usable_identity(ep_manager *m, ep_identity **out)
     return MK_OK;
 }
 
-MK_RESULT ep_connect(ep_manager *m, const char *host, uint16_t port, ep_hello_role role,
-                     char *id_out)
+MK_RESULT ep_dial(ep_manager *m, const char *host, uint16_t port, ep_hello_role role, ep_conn **out)
 {
     mk_result res = MK_ERR;
     ep_identity *id = NULL;
     ep_conn *c = NULL;
     int fd = -1;
     char addr[EP_ADDR_MAX];
-    ep_reap(m);
     snprintf(addr, sizeof(addr), "%s:%u", host, (unsigned)port);
     GUARD(usable_identity(m, &id));
     GUARD_OUT(net_connect(host, port, m->handshake_timeout_ms, &fd));
@@ -105,15 +104,7 @@ MK_RESULT ep_connect(ep_manager *m, const char *host, uint16_t port, ep_hello_ro
     fd = -1;
     GUARD_OUT(login(c, role));
     ep_conn_set_logged_in(c);
-    if (id_out != NULL) {
-        snprintf(id_out, EP_ID_LEN + 1, "%s", c->id);
-    }
-    MK_LOG_INFO("endpoint %s: outbound connection %s to %s (%s) logged in as %s, peer "
-                "certificate '%s' of '%s' (%s %s)",
-                m->instance, c->id, addr, c->peer_instance, ep_hello_role_name((uint8_t)role),
-                c->peer.cert_name, c->peer.user_name, net_tls_version(c->conn),
-                net_tls_cipher(c->conn));
-    GUARD_OUT(ep_conn_start(m, c, ep_link_thread));
+    *out = c;
     c = NULL;
     res = MK_OK;
 out:
@@ -123,4 +114,25 @@ out:
     ep_conn_free(c);
     ep_identity_put(m, id);
     return res;
+}
+
+MK_RESULT ep_connect(ep_manager *m, const char *host, uint16_t port, ep_hello_role role,
+                     char *id_out)
+{
+    ep_conn *c = NULL;
+    ep_reap(m);
+    GUARD(ep_dial(m, host, port, role, &c));
+    if (id_out != NULL) {
+        snprintf(id_out, EP_ID_LEN + 1, "%s", c->id);
+    }
+    MK_LOG_INFO("endpoint %s: outbound connection %s to %s (%s) logged in as %s, peer "
+                "certificate '%s' of '%s' (%s %s)",
+                m->instance, c->id, c->addr, c->peer_instance, ep_hello_role_name((uint8_t)role),
+                c->peer.cert_name, c->peer.user_name, net_tls_version(c->conn),
+                net_tls_cipher(c->conn));
+    if (mk_failed(ep_conn_start(m, c, ep_link_thread))) {
+        ep_conn_free(c);
+        return MK_ERR;
+    }
+    return MK_OK;
 }

@@ -10,61 +10,15 @@
 
 #include "endpoint/frame.h"
 #include "mk/cursor.h"
+#include "text.h"
 
 static const uint8_t magic[4] = {'M', 'K', 'E', 'P'};
-
-/* Well-formed UTF-8 (no overlongs, surrogates or values over U+10FFFF), no C0/DEL/C1 controls. */
-static bool text_ok(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            if (b < 0x20 || b == 0x7f) {
-                return false;
-            }
-            i++;
-            continue;
-        }
-        size_t more = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 ? 1 : 0;
-        if (more == 0 || b > 0xf4 || n - i <= more) {
-            return false;
-        }
-        uint32_t cp = b & (0x3fu >> more);
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        bool overlong = (more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000);
-        if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-            (cp >= 0x80 && cp <= 0x9f)) {
-            return false;
-        }
-        i += more + 1;
-    }
-    return true;
-}
-
-/* Read n bytes of text into out (capacity cap + 1) after checking it. */
-static MK_RESULT read_text(mk_cursor *c, size_t n, size_t cap, char *out, const char *what)
-{
-    mk_cursor sub;
-    ENSURE_MSG(n <= cap, MK_E_INVALID, "%s of %zu bytes (max %zu)", what, n, cap);
-    GUARD(mk_cursor_read_bytes(c, n, &sub));
-    ENSURE_MSG(text_ok(mk_cursor_ptr(&sub), n), MK_E_INVALID,
-               "%s is not UTF-8 text without control characters", what);
-    memcpy(out, mk_cursor_ptr(&sub), n);
-    out[n] = '\0';
-    return MK_OK;
-}
 
 static MK_RESULT check_name(const char *name)
 {
     size_t n = strnlen(name, EP_NAME_MAX + 1);
     ENSURE_MSG(n >= 1 && n <= EP_NAME_MAX, MK_E_INVALID, "instance name of %zu bytes", n);
-    ENSURE_MSG(text_ok((const uint8_t *)name, n), MK_E_INVALID,
+    ENSURE_MSG(ep_text_ok((const uint8_t *)name, n), MK_E_INVALID,
                "instance name is not UTF-8 text without control characters");
     return MK_OK;
 }
@@ -82,7 +36,7 @@ static MK_RESULT read_name(mk_cursor *c, char out[EP_NAME_MAX + 1])
     uint8_t n = 0;
     GUARD(mk_cursor_read_u8(c, &n));
     ENSURE_MSG(n >= 1, MK_E_INVALID, "empty instance name");
-    return read_text(c, n, EP_NAME_MAX, out, "instance name");
+    return ep_read_text(c, n, EP_NAME_MAX, out, "instance name");
 }
 
 static MK_RESULT check_versions(uint16_t lo, uint16_t hi)
@@ -161,7 +115,7 @@ MK_RESULT ep_reject_parse(const uint8_t *data, size_t len, ep_reject *out)
     mk_cursor_init(&c, data, len);
     GUARD(mk_cursor_read_u16be(&c, &r.reason));
     GUARD(mk_cursor_read_u16be(&c, &n));
-    GUARD(read_text(&c, n, EP_REJECT_TEXT_MAX, r.text, "REJECT text"));
+    GUARD(ep_read_text(&c, n, EP_REJECT_TEXT_MAX, r.text, "REJECT text"));
     ENSURE_MSG(mk_cursor_done(&c), MK_E_INVALID, "trailing bytes after REJECT");
     *out = r;
     return MK_OK;
@@ -170,7 +124,7 @@ MK_RESULT ep_reject_parse(const uint8_t *data, size_t len, ep_reject *out)
 MK_RESULT ep_reject_encode(const ep_reject *r, mk_buf *out)
 {
     size_t n = strnlen(r->text, EP_REJECT_TEXT_MAX + 1);
-    ENSURE_MSG(n <= EP_REJECT_TEXT_MAX && text_ok((const uint8_t *)r->text, n), MK_E_INVALID,
+    ENSURE_MSG(n <= EP_REJECT_TEXT_MAX && ep_text_ok((const uint8_t *)r->text, n), MK_E_INVALID,
                "REJECT text too long or not UTF-8 text");
     GUARD(mk_buf_put_u16be(out, r->reason));
     GUARD(mk_buf_put_u16be(out, (uint16_t)n));

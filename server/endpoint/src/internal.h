@@ -1,14 +1,14 @@
 /*
  * Private structures of the endpoint layer, shared by its files:
- * manager.c (config, apply), identity.c (our certificate, key and TLS
- * contexts), auth.c (catalog checks), registry.c (live connections, the dm
- * view, re-check), listener.c (accept thread, inbound login), connector.c
- * (outbound login) and link.c (the framed loop with heartbeats).
+ * manager.c (config, apply), session.c (mirroring sessions), identity.c (our certificate, key and
+ * TLS contexts), auth.c (catalog checks), registry.c (live connections, the dm view, re-check),
+ * listener.c (accept thread, inbound login), connector.c (outbound login) and link.c (the framed
+ * loop with heartbeats).
  *
  * Locks: m->lock guards the registry, the endpoint row copy, the identity
  * pointer and counters; m->db_lock guards m->db; reap_lock keeps connections
  * from being freed during a re-check. Order: apply_lock, reap_lock, lock,
- * db_lock (auth takes db_lock alone).
+ * db_lock (auth takes db_lock alone); sync_lock comes before all of them.
  */
 #ifndef EP_INTERNAL_H
 #define EP_INTERNAL_H
@@ -78,6 +78,12 @@ typedef struct ep_conn {
     bool has_thread;
 } ep_conn;
 
+/* A kept link as ep_links_list reports it. */
+typedef struct ep_link_info {
+    char address[EP_ADDR_MAX + EP_HOST_MAX];
+    ep_hello_role role;
+} ep_link_info;
+
 /* A kept outbound link (keeper.c). */
 typedef struct ep_keeper {
     struct ep_keeper *next;
@@ -115,6 +121,8 @@ struct ep_manager {
 
     ep_keeper *keepers; /* under lock */
     unsigned nkeepers;
+    pthread_mutex_t sync_lock; /* one ep_sessions_sync at a time; taken before all others */
+    atomic_bool closing;       /* ep_manager_free started: no new kept links */
 
     /* Listener (owned by apply). */
     int lfd;
@@ -167,6 +175,15 @@ void *ep_link_thread(void *arg);
 
 /* keeper.c: stop and join every keeper (manager shutdown). */
 void ep_keepers_stop_all(ep_manager *m);
+/* Copy up to cap kept links; returns how many there are (may exceed cap). */
+size_t ep_links_list(ep_manager *m, ep_link_info *out, size_t cap);
+
+/* connector.c: connect, TLS, check the acceptor, HELLO / ACCEPT; not started, not registered. */
+MK_RESULT ep_dial(ep_manager *m, const char *host, uint16_t port, ep_hello_role role,
+                  ep_conn **out);
+
+/* session.c: a CONTROL frame received on an inbound connection; answers it with a RESULT. */
+MK_RESULT ep_session_handle(ep_conn *c, const uint8_t *body, size_t len);
 
 /* listener.c */
 MK_RESULT ep_listener_start(ep_manager *m, const char *ip, uint16_t port);

@@ -79,6 +79,7 @@ static ep_keeper *find(ep_manager *m, const char *address)
 
 MK_RESULT ep_link_add(ep_manager *m, const char *address, ep_hello_role role)
 {
+    ENSURE_MSG(!atomic_load(&m->closing), MK_E_STATE, "the endpoint is shutting down");
     ep_keeper *k = calloc(1, sizeof(*k));
     ENSURE(k != NULL, MK_E_NOMEM);
     if (strlen(address) >= sizeof(k->address) ||
@@ -167,4 +168,18 @@ void ep_keepers_stop_all(ep_manager *m)
         all = k->next;
         keeper_join(k);
     }
+}
+
+size_t ep_links_list(ep_manager *m, ep_link_info *out, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&m->lock);
+    for (ep_keeper *k = m->keepers; k != NULL; k = k->next, n++) {
+        if (n < cap) {
+            snprintf(out[n].address, sizeof(out[n].address), "%s", k->address);
+            out[n].role = k->role;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return n;
 }

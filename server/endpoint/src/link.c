@@ -68,12 +68,21 @@ static MK_RESULT send_heartbeat(ep_conn *c, uint64_t seq)
     return ep_send_frame(c, EP_FRAME_HEARTBEAT, p, sizeof(p));
 }
 
-/* One received frame after login; anything but heartbeat/control/payload ends the link. */
-static MK_RESULT dispatch(const ep_frame_header *h)
+/*
+ * One received frame after login; anything but heartbeat/control/payload
+ * ends the link. Session requests arrive as CONTROL on inbound connections
+ * (session.c answers them); an outbound link has nothing to ask of us.
+ */
+static MK_RESULT dispatch(ep_conn *c, const ep_frame_header *h, const mk_buf *body)
 {
     switch (h->type) {
-    case EP_FRAME_HEARTBEAT:
     case EP_FRAME_CONTROL:
+        if (c->is_accept) {
+            return ep_session_handle(c, body->data, body->len);
+        }
+        MK_LOG_DEBUG("endpoint: CONTROL frame on outbound connection %s ignored", c->id);
+        return MK_OK;
+    case EP_FRAME_HEARTBEAT:
     case EP_FRAME_PAYLOAD: return MK_OK;
     default: BAIL_MSG(MK_E_INVALID, "unexpected %s frame after login", ep_frame_type_name(h->type));
     }
@@ -111,7 +120,7 @@ void ep_link_run(ep_conn *c)
         }
         ep_frame_header h;
         if (ready) {
-            if (mk_failed(ep_recv_frame(c, &h, &body)) || mk_failed(dispatch(&h))) {
+            if (mk_failed(ep_recv_frame(c, &h, &body)) || mk_failed(dispatch(c, &h, &body))) {
                 MK_LOG_INFO("endpoint %s: connection %s (%s) ended: %s", m->instance, c->id,
                             c->addr, mk_error_message());
                 break;

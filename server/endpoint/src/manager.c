@@ -47,7 +47,9 @@ MK_RESULT ep_manager_new(const ep_config *cfg, ep_manager **out)
     pthread_mutex_init(&m->apply_lock, NULL);
     pthread_mutex_init(&m->reap_lock, NULL);
     pthread_mutex_init(&m->lock, NULL);
+    pthread_mutex_init(&m->sync_lock, NULL);
     atomic_init(&m->lstop, false);
+    atomic_init(&m->closing, false);
     *out = m;
     return MK_OK;
 }
@@ -172,6 +174,10 @@ void ep_manager_free(ep_manager *m)
     if (m == NULL) {
         return;
     }
+    /* No new kept links from here; wait out a sync in progress. */
+    atomic_store(&m->closing, true);
+    pthread_mutex_lock(&m->sync_lock);
+    pthread_mutex_unlock(&m->sync_lock);
     ep_keepers_stop_all(m);
     pthread_mutex_lock(&m->apply_lock);
     ep_listener_stop(m);
@@ -192,7 +198,10 @@ void ep_manager_free(ep_manager *m)
         usleep(10 * 1000);
     }
     pthread_mutex_unlock(&m->apply_lock);
+    /* A connection thread's session request may have added a link before it was joined. */
+    ep_keepers_stop_all(m);
     publish(m, NULL, NULL, true);
+    pthread_mutex_destroy(&m->sync_lock);
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->reap_lock);
     pthread_mutex_destroy(&m->apply_lock);

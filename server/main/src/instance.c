@@ -64,14 +64,22 @@ out:
     return res;
 }
 
-/* The executor's change hook: security DDL committed, apply it to the endpoint at once. */
+/*
+ * The executor's change hook: DDL committed, apply it to the endpoint at
+ * once (listener, live connections) and to the sessions' kept links.
+ */
 static void on_catalog_change(void *arg, exec_change_kind kind, const char *name)
 {
     srv_instance *inst = arg;
-    (void)kind;
     (void)name;
-    if (inst->endpoint != NULL) {
+    if (inst->endpoint == NULL) {
+        return;
+    }
+    if (kind != EXEC_CHANGE_DATABASE) {
         ep_manager_changed(inst->endpoint);
+    }
+    if (mk_failed(ep_sessions_sync(inst->endpoint))) {
+        mk_log_error_result(MK_LOG_ERROR, "mirroring sessions: keeping links");
     }
 }
 
@@ -90,6 +98,10 @@ static MK_RESULT open_endpoint(srv_instance *inst, const char *query)
     if (mk_failed(ep_manager_apply(inst->endpoint, &why)) && why == EP_APPLY_OTHER) {
         mk_log_error_result(MK_LOG_ERROR, "mirroring endpoint not started");
     }
+    /* Sessions from before a restart resume: their links are kept again. */
+    if (mk_failed(ep_sessions_sync(inst->endpoint))) {
+        mk_log_error_result(MK_LOG_ERROR, "mirroring sessions not resumed");
+    }
     return MK_OK;
 }
 
@@ -107,6 +119,9 @@ static MK_RESULT open_exec(srv_instance *inst)
         .key_uri_query = (const char *)query.data,
         .on_change = on_catalog_change,
         .on_change_arg = inst,
+        .mirror = srv_mirror_request,
+        .port_check = srv_port_check,
+        .hook_arg = inst,
     };
     GUARD_OUT(exec_instance_new(&ec, &inst->exec));
     GUARD_OUT(open_endpoint(inst, (const char *)query.data));

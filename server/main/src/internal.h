@@ -68,6 +68,13 @@ typedef struct srv_instance {
 MK_RESULT srv_instance_open(const char *data_dir, srv_instance **out);
 void srv_instance_free(srv_instance *inst);
 
+/* ---- mirroring.c: the executor's hooks into the endpoint (arg: the srv_instance) ---- */
+
+/* exec_mirror_fn: one session request through the endpoint. */
+mk_result srv_mirror_request(void *arg, const exec_mirror_request *req, exec_mirror_reply *reply);
+/* exec_port_check_fn: whether the endpoint could listen on ip:port. */
+mk_result srv_port_check(void *arg, const char *ip, int port);
+
 /* ---- identity.c: the instance's TLS identity on the token ---- */
 
 /* A library context with the default and the built-in mirrorkey provider. */

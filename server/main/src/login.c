@@ -79,6 +79,8 @@ static MK_RESULT authenticate(srv_tds *t, tds_login7 *l, int32_t *login_id, cons
     if (mk_ok(r) && t->inst->endpoint != NULL) {
         /* sys.dm_db_mirroring_connections reads the endpoint's live connections. */
         cat_set_conn_source(t->db, ep_conn_source, t->inst->endpoint);
+        /* sys.database_mirroring's live states read the sessions' kept links. */
+        cat_set_link_source(t->db, ep_link_source, t->inst->endpoint);
     }
     if (mk_ok(r)) {
         r = cat_login_authenticate(t->db, l->username, pw != NULL ? pw : (const uint8_t *)"", len,

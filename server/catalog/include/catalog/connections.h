@@ -48,4 +48,16 @@ typedef mk_result (*cat_conn_source_fn)(void *ctx, cat_conn_sink *sink);
 /* Register (or with fn NULL, remove) the source for this cat_db. */
 void cat_set_conn_source(cat_db *db, cat_conn_source_fn fn, void *ctx);
 
+/*
+ * sys.database_mirroring's live columns (mirroring_state, the witness
+ * state) come from the endpoint layer's kept links: the view asks this
+ * source whether the link to a 'TCP://host:port' address is logged in right
+ * now. It must not call back into this cat_db. No source: every link is
+ * down (DISCONNECTED).
+ */
+typedef bool (*cat_link_state_fn)(void *ctx, const char *address);
+
+/* Register (or with fn NULL, remove) the link source for this cat_db. */
+void cat_set_link_source(cat_db *db, cat_link_state_fn fn, void *ctx);
+
 #endif

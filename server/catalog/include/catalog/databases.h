@@ -77,4 +77,10 @@ MK_RESULT cat_database_set_mirroring(cat_db *db, const char *name, const cat_mir
 /* Stop mirroring (SET PARTNER OFF): all mirroring columns back to NULL. */
 MK_RESULT cat_database_clear_mirroring(cat_db *db, const char *name);
 
+/* Called once per mirrored database, in database_id order; a failure stops the walk. */
+typedef mk_result (*cat_database_fn)(void *arg, const cat_database *d);
+
+/* Walk every database with mirroring set (outside or inside a transaction). */
+MK_RESULT cat_database_foreach_mirrored(cat_db *db, cat_database_fn fn, void *arg);
+
 #endif

@@ -30,6 +30,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/connections.h"
+#include "endpoint/control.h"
 #include "endpoint/hello.h"
 #include "mk/result.h"
 #include "p11/token.h"
@@ -134,6 +135,41 @@ MK_RESULT ep_link_remove(ep_manager *m, const char *address);
 bool ep_link_up(ep_manager *m, const char *address);
 /* How many times the keeper of address has logged in (0 when not kept). */
 unsigned ep_link_logins(ep_manager *m, const char *address);
+
+/*
+ * Mirroring sessions (docs/endpoint.md "Sessions"). The catalog's databases
+ * say which sessions exist; the endpoint keeps the links they need:
+ * a joined session keeps a PARTNER link to its partner's address and, with
+ * a witness, a WITNESS link to the witness's address. ep_sessions_sync
+ * makes the kept links match the catalog at once (adding, removing, or
+ * changing a link's role); mirrorkeyd calls it at start and after every
+ * catalog change. Errors: catalog errors (links unchanged).
+ */
+MK_RESULT ep_sessions_sync(ep_manager *m);
+
+/*
+ * One session request to the instance at address ('TCP://host:port'):
+ * log in as role (ep_dial: TLS, our check of the acceptor, HELLO/ACCEPT),
+ * send req as a CONTROL frame and wait for its RESULT in *answer, then
+ * hang up. req NULL: log in and hang up (a probe). peer_instance (may be
+ * NULL, EP_NAME_MAX + 1 bytes) gets the acceptor's instance name; when it
+ * is our own instance the request is not sent and *answer says 0 (the
+ * caller refuses a partner that is itself). Errors: address errors,
+ * ep_connect's (MK_E_STATE our endpoint not started, MK_E_IO, MK_E_PERM),
+ * MK_E_INVALID (an answer that is not a RESULT).
+ */
+MK_RESULT ep_session_request(ep_manager *m, const char *address, ep_hello_role role,
+                             const ep_control *req, ep_control *answer, char *peer_instance);
+
+/* The link source for sys.database_mirroring (cat_set_link_source): ep_link_up. */
+bool ep_link_source(void *manager, const char *address);
+
+/*
+ * Whether the endpoint could listen on ip ("" = ALL):port: MK_OK when the
+ * port is free or is the one our listener holds, MK_E_EXISTS when another
+ * process holds it (SQL Server's 7890), MK_E_IO otherwise.
+ */
+MK_RESULT ep_manager_port_check(ep_manager *m, const char *ip, int port);
 
 /*
  * The source behind sys.dm_db_mirroring_connections: register it on every

@@ -44,6 +44,7 @@ typedef enum exec_change_kind {
     EXEC_CHANGE_LOGIN = 3,       /* ALTER LOGIN (ENABLE, DISABLE, PASSWORD), DROP LOGIN */
     EXEC_CHANGE_USER = 4,        /* CREATE / DROP USER */
     EXEC_CHANGE_CERTIFICATE = 5, /* CREATE / DROP CERTIFICATE, ALTER AUTHORIZATION ON it */
+    EXEC_CHANGE_DATABASE = 6,    /* CREATE / DROP DATABASE, ALTER DATABASE SET PARTNER / WITNESS */
 } exec_change_kind;
 
 /*
@@ -53,6 +54,63 @@ typedef enum exec_change_kind {
  * never called for a statement that failed.
  */
 typedef void (*exec_change_fn)(void *arg, exec_change_kind kind, const char *name);
+
+/*
+ * Database mirroring sessions (ALTER DATABASE ... SET PARTNER / WITNESS)
+ * need a word with another instance's mirroring endpoint before the
+ * statement commits. The executor does not speak the endpoint protocol: it
+ * calls this hook (mirrorkeyd wires it to the endpoint layer) with one
+ * request and gets the peer's answer.
+ */
+typedef enum exec_mirror_op {
+    /* SET PARTNER: ask the partner at `address` (as PARTNER) about `database`. */
+    EXEC_MIRROR_JOIN = 1,
+    /* SET PARTNER OFF: tell the partner at `address` that the session ended. */
+    EXEC_MIRROR_LEAVE = 2,
+    /* SET WITNESS: tell the partner at `address` the witness (`witness`, "" = none). */
+    EXEC_MIRROR_SET_WITNESS = 3,
+    /* SET WITNESS: log in to the witness at `address` as WITNESS, then hang up. */
+    EXEC_MIRROR_PROBE_WITNESS = 4,
+} exec_mirror_op;
+
+typedef struct exec_mirror_request {
+    exec_mirror_op op;
+    const char *database; /* the session's database name */
+    const char *address;  /* whom to ask: 'TCP://host:port' as written in the statement */
+    const char *witness;  /* SET_WITNESS only */
+} exec_mirror_request;
+
+#define EXEC_INSTANCE_NAME_MAX 128
+
+typedef struct exec_mirror_reply {
+    /*
+     * 0: done. Otherwise SQL Server's error number the peer answered with:
+     * JOIN: 1416 (the peer has no session for the database: it has not run
+     * its SET PARTNER yet), 1410 (the peer's copy is already in a session);
+     * LEAVE / SET_WITNESS: 1416 (the peer has no such session with us).
+     */
+    int number;
+    /* The instance that answered (its name in the endpoint handshake). */
+    char peer_instance[EXEC_INSTANCE_NAME_MAX + 1];
+} exec_mirror_reply;
+
+/*
+ * Send one request and wait for the answer (bounded by the endpoint's
+ * handshake timeout). MK_ERR when it could not be delivered: our endpoint
+ * is not STARTED, the address does not resolve or answer, TLS failed,
+ * either side's catalog check refused the other, or the peer's endpoint
+ * ROLE does not admit the role (the reason is logged and in
+ * mk_error_message()). The executor maps that to 1418.
+ */
+typedef mk_result (*exec_mirror_fn)(void *arg, const exec_mirror_request *req,
+                                    exec_mirror_reply *reply);
+
+/*
+ * CREATE / ALTER ENDPOINT: whether the endpoint could listen on ip:port
+ * ("" = ALL). MK_E_EXISTS when another process holds the port (→ 7890);
+ * the port our own endpoint already listens on is free for this purpose.
+ */
+typedef mk_result (*exec_port_check_fn)(void *arg, const char *ip, int port);
 
 /* What an instance is made of; strings are copied. */
 typedef struct exec_instance_config {
@@ -76,6 +134,10 @@ typedef struct exec_instance_config {
     /* Optional change hook (see exec_change_fn) and its argument. */
     exec_change_fn on_change;
     void *on_change_arg;
+    /* Optional hooks to the endpoint layer (NULL: SET PARTNER / WITNESS answer 1418). */
+    exec_mirror_fn mirror;
+    exec_port_check_fn port_check; /* NULL: no check (the endpoint logs 7890 itself) */
+    void *hook_arg;
 } exec_instance_config;
 
 MK_RESULT exec_instance_new(const exec_instance_config *cfg, exec_instance **out);

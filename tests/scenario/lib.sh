@@ -1,0 +1,152 @@
+# Shared by the scenario tests (sourced, not run): a work directory cleaned
+# up on exit, real mirrorkeyd daemons each with its own SoftHSM2 token, and
+# FreeTDS tsql as the client.
+#
+# The sourcing script sets MIRRORKEYD, SRC (the source tree), TSQL, and
+# HOSTS_TO_SHOW (names whose daemon logs `fail` prints), then calls
+# scenario_init PREFIX.
+
+ADMIN_PW='Adm1n-Passw0rd!'
+SEEDS=$SRC/tests/scenario/seeds
+pids=()
+declare -A HOST_PID=()
+
+scenario_init() {
+    work=$(mktemp -d "${TMPDIR:-/tmp}/$1-XXXXXX")
+    trap scenario_cleanup EXIT
+}
+
+scenario_cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ -z "${MK_TEST_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    for h in ${HOSTS_TO_SHOW:-}; do
+        if [ -f "$work/$h/mirrorkeyd.log" ]; then
+            echo "--- $h log" >&2
+            tail -n 40 "$work/$h/mirrorkeyd.log" >&2
+        fi
+    done
+    exit 1
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# run_host NAME: `mirrorkeyd run` on NAME's data directory (again after a
+# stop); waits for the TDS port and writes freetds.conf for tsql.
+run_host() {
+    local h=$1 dir=$work/$1 port="" i
+    SOFTHSM2_CONF=$(cat "$dir/softhsm2.conf.path") "$MIRRORKEYD" run --data-dir "$dir/data" \
+        --tds-listen 127.0.0.1:0 >>"$dir/mirrorkeyd.log" 2>&1 &
+    pids+=($!)
+    HOST_PID[$h]=$!
+    local from=$(($(wc -l <"$dir/mirrorkeyd.log") + 1))
+    for i in $(seq 1 600); do
+        port=$(tail -n +"$from" "$dir/mirrorkeyd.log" |
+            sed -n 's/.*tds listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p;T;q')
+        [ -n "$port" ] && break
+        kill -0 "${HOST_PID[$h]}" 2>/dev/null || fail "mirrorkeyd $h exited"
+        sleep 0.1
+    done
+    [ -n "$port" ] || fail "mirrorkeyd $h did not report its port"
+    printf '[global]\n\ttds version = 7.4\n[%s]\n\thost = 127.0.0.1\n\tport = %s\n\tencryption = require\n' \
+        "$h" "$port" >"$dir/freetds.conf"
+}
+
+# stop_host NAME: SIGTERM and wait.
+stop_host() {
+    kill "${HOST_PID[$1]}" 2>/dev/null || true
+    wait "${HOST_PID[$1]}" 2>/dev/null || true
+}
+
+# start_host NAME: a token of its own, `mirrorkeyd init`, then run_host.
+start_host() {
+    local h=$1 dir=$work/$1
+    mkdir -p "$dir"
+    (umask 077; printf '%s\n' "$ADMIN_PW" >"$dir/admin.pw")
+    eval "$(bash "$SRC/scripts/softhsm-token.sh" "$dir/hsm" "$h")"
+    echo "$SOFTHSM2_CONF" >"$dir/softhsm2.conf.path"
+    SOFTHSM2_CONF=$SOFTHSM2_CONF "$MIRRORKEYD" init --data-dir "$dir/data" \
+        --pkcs11-uri "$MK_TOKEN_URI" --admin-login admin \
+        --admin-password-file "$dir/admin.pw" --instance-name "$h" >"$dir/init.log" 2>&1 ||
+        { cat "$dir/init.log" >&2; fail "mirrorkeyd init $h"; }
+    run_host "$h"
+}
+
+# q HOST: run stdin through tsql against HOST (as admin); output on stdout.
+q() {
+    local h=$1
+    { cat; printf '\ngo\nexit\n'; } |
+        FREETDSCONF=$work/$h/freetds.conf "$TSQL" -S "$h" -U admin -P "$ADMIN_PW" 2>&1
+}
+
+# expect HOST SQL REGEX: the tsql output of SQL matches REGEX (extended, per line).
+expect() {
+    local out
+    out=$(printf '%s\n' "$2" | q "$1")
+    grep -Eq "$3" <<<"$out" || { printf '%s\n' "$out" >&2; fail "$1: $2 !~ $3"; }
+}
+
+# expect_error HOST SQL NUMBER: SQL fails with Msg NUMBER.
+expect_error() {
+    local out
+    out=$(printf '%s\n' "$2" | q "$1")
+    grep -Eq "Msg $3[^0-9]" <<<"$out" || { printf '%s\n' "$out" >&2; fail "$1: $2: want Msg $3"; }
+}
+
+# ok HOST SQL: SQL runs without an error (severity > 10).
+ok() {
+    local out
+    out=$(printf '%s\n' "$2" | q "$1")
+    if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
+        printf '%s\n' "$out" >&2
+        fail "$1: $2 failed"
+    fi
+}
+
+# eventually HOST SQL REGEX [SECONDS]: the output of SQL matches within SECONDS (default 15).
+eventually() {
+    local i out
+    for i in $(seq 1 $((${4:-15} * 4))); do
+        out=$(printf '%s\n' "$2" | q "$1")
+        grep -Eq "$3" <<<"$out" && return 0
+        sleep 0.25
+    done
+    printf '%s\n' "$out" >&2
+    fail "$1: $2 !~ $3 within ${4:-15} s"
+}
+
+# log_after HOST MARK REGEX [SECONDS]: a log line after line MARK matches (bounded wait).
+log_after() {
+    local i
+    for i in $(seq 1 $((${4:-10} * 10))); do
+        tail -n +"$(($2 + 1))" "$work/$1/mirrorkeyd.log" | grep -Eq "$3" && return 0
+        sleep 0.1
+    done
+    fail "$1: no log line matching $3"
+}
+log_mark() { wc -l <"$work/$1/mirrorkeyd.log"; }
+
+# never HOST SQL REGEX: no line of SQL's output matches REGEX.
+never() {
+    local out
+    out=$(printf '%s\n' "$2" | q "$1")
+    if grep -Eq "$3" <<<"$out"; then printf '%s\n' "$out" >&2; fail "$1: $2 =~ $3"; fi
+}
+
+# eventually_never HOST SQL REGEX [SECONDS]: within SECONDS no line matches.
+eventually_never() {
+    local i out
+    for i in $(seq 1 $((${4:-15} * 4))); do
+        out=$(printf '%s\n' "$2" | q "$1")
+        grep -Eq "$3" <<<"$out" || return 0
+        sleep 0.25
+    done
+    printf '%s\n' "$out" >&2
+    fail "$1: $2 still =~ $3 after ${4:-15} s"
+}
