@@ -11,6 +11,11 @@
  * its private key on the token (50108); ENCRYPTION = DISABLED (50106) and
  * any RC4 algorithm (50107) are refused, since endpoint traffic is never
  * sent in clear or with RC4.
+ *
+ * When a statement makes the endpoint listen somewhere new (created
+ * STARTED or STOPPED, a new port or address, or out of DISABLED), the
+ * instance's port hook says whether that port is free; one held by another
+ * process refuses the statement with SQL Server's 7890 and changes nothing.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -138,6 +143,39 @@ static mk_result apply_mirroring(exec_session *s, int line, const sql_ep_mirrori
     return MK_OK;
 }
 
+/* Whether the endpoint listens in this state (STARTED and STOPPED both do). */
+static bool listens(int state) { return state == CAT_EP_STARTED || state == CAT_EP_STOPPED; }
+
+/*
+ * 7890 when another process holds the port the endpoint is to listen on.
+ * Other failures of the hook do not refuse the statement: the endpoint
+ * layer logs them when it tries to listen.
+ */
+static mk_result check_port(exec_session *s, int line, const cat_endpoint *ep, sql_error *err)
+{
+    if (s->inst->port_check == NULL || !listens(ep->state)) {
+        return MK_OK;
+    }
+    if (mk_ok(s->inst->port_check(s->inst->hook_arg, ep->ip_address, ep->port)) ||
+        mk_error_code() != MK_E_EXISTS) {
+        return MK_OK;
+    }
+    sql_error_set(err, 7890, 16, 1, line,
+                  "An error occurred while attempting to register the endpoint '%s'. One or more "
+                  "of the ports specified in the CREATE ENDPOINT statement may be bound to another "
+                  "process. Attempt the statement again with a different port or use netstat to "
+                  "find the application currently using the port and resolve the conflict.",
+                  ep->name);
+    return MK_ERR;
+}
+
+/* Whether ALTER ENDPOINT moves where the endpoint listens (then the port is checked again). */
+static bool listener_moved(const cat_endpoint *before, const cat_endpoint *after)
+{
+    return !listens(before->state) || before->port != after->port ||
+           strcmp(before->ip_address, after->ip_address) != 0;
+}
+
 /* The login named by AUTHORIZATION. */
 static mk_result owner_login(exec_session *s, int line, const char *name, int32_t *id,
                              sql_error *err)
@@ -228,6 +266,7 @@ mk_result exec_create_endpoint(exec_session *s, sql_stmt *stmt, const exec_sink 
         exec_error_from_catalog(err, stmt->line, "endpoint", e->name);
         return MK_ERR;
     }
+    GUARD(check_port(s, stmt->line, &ep, err));
     if (mk_failed(exec_defer_notify(s, EXEC_CHANGE_ENDPOINT, e->name))) {
         exec_error_internal(err, stmt->line, "creating the endpoint");
         return MK_ERR;
@@ -254,10 +293,14 @@ mk_result exec_alter_endpoint(exec_session *s, sql_stmt *stmt, const exec_sink *
         return MK_ERR;
     }
     unsigned fields = 0;
+    cat_endpoint before = ep;
     GUARD(apply_all(s, stmt, &ep, &fields, err));
     if (mk_failed(cat_endpoint_alter(s->db, e->name, &ep, fields))) {
         exec_error_from_catalog(err, stmt->line, "endpoint", e->name);
         return MK_ERR;
+    }
+    if (listener_moved(&before, &ep)) {
+        GUARD(check_port(s, stmt->line, &ep, err));
     }
     if (mk_failed(exec_defer_notify(s, EXEC_CHANGE_ENDPOINT, e->name))) {
         exec_error_internal(err, stmt->line, "altering the endpoint");

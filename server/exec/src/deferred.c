@@ -7,7 +7,10 @@
  * catalog commit itself, leaves nothing on the token. DROP CERTIFICATE
  * records "destroy on commit", so a refused or failed drop never loses a
  * key. The open master key is swapped only after the statement that opened,
- * created, regenerated or closed it committed.
+ * created, regenerated or closed it committed. Requests to a mirroring
+ * partner that must follow the statement's outcome (LEAVE after a committed
+ * SET PARTNER OFF, or after a SET PARTNER whose JOIN the partner accepted
+ * but which then failed here) are sent the same way, best effort.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,6 +82,62 @@ mk_result exec_defer_notify(exec_session *s, exec_change_kind kind, const char *
     return MK_OK;
 }
 
+mk_result exec_defer_mirror(exec_session *s, exec_defer_when when, const exec_mirror_request *req)
+{
+    exec_deferred *d = NULL;
+    if (s->inst->mirror == NULL) {
+        return MK_OK;
+    }
+    GUARD(defer_slot(s, EXEC_DEFER_MIRROR, when, &d));
+    d->op = req->op;
+    d->text = strdup(req->database);
+    d->address = strdup(req->address);
+    d->witness = strdup(req->witness != NULL ? req->witness : "");
+    if (d->text == NULL || d->address == NULL || d->witness == NULL) {
+        free(d->text);
+        free(d->address);
+        free(d->witness);
+        memset(d, 0, sizeof(*d));
+        BAIL(MK_E_NOMEM);
+    }
+    s->ndeferred++;
+    return MK_OK;
+}
+
+static const char *mirror_op_name(exec_mirror_op op)
+{
+    switch (op) {
+    case EXEC_MIRROR_JOIN: return "JOIN";
+    case EXEC_MIRROR_LEAVE: return "LEAVE";
+    case EXEC_MIRROR_SET_WITNESS: return "SET_WITNESS";
+    case EXEC_MIRROR_PROBE_WITNESS: return "PROBE_WITNESS";
+    }
+    return "?";
+}
+
+void exec_mirror_best_effort(exec_session *s, const exec_mirror_request *req)
+{
+    exec_mirror_reply reply;
+    memset(&reply, 0, sizeof(reply));
+    if (s->inst->mirror == NULL) {
+        return;
+    }
+    if (mk_failed(s->inst->mirror(s->inst->hook_arg, req, &reply))) {
+        MK_LOG_WARN("database '%s': %s to %s was not delivered: %s", req->database,
+                    mirror_op_name(req->op), req->address, mk_error_message());
+    } else if (reply.number != 0) {
+        MK_LOG_WARN("database '%s': %s to %s was answered with error %d", req->database,
+                    mirror_op_name(req->op), req->address, reply.number);
+    }
+}
+
+static void run_mirror(exec_session *s, const exec_deferred *d)
+{
+    exec_mirror_request req = {
+        .op = d->op, .database = d->text, .address = d->address, .witness = d->witness};
+    exec_mirror_best_effort(s, &req);
+}
+
 static void run_destroy(exec_session *s, const exec_deferred *d)
 {
     size_t n = 0;
@@ -114,6 +173,7 @@ static void run_action(exec_session *s, exec_deferred *d)
             s->inst->on_change(s->inst->on_change_arg, d->change, d->text);
         }
         break;
+    case EXEC_DEFER_MIRROR: run_mirror(s, d); break;
     }
 }
 
@@ -127,6 +187,8 @@ void exec_deferred_finish(exec_session *s, bool committed)
         }
         mk_secret_free(d->secret);
         free(d->text);
+        free(d->address);
+        free(d->witness);
         memset(d, 0, sizeof(*d));
     }
     s->ndeferred = 0;

@@ -36,6 +36,9 @@ static const exec_handler handlers[SQL_STMT_KIND_COUNT] = {
     [SQL_STMT_GRANT] = exec_perm,
     [SQL_STMT_REVOKE] = exec_perm,
     [SQL_STMT_DENY] = exec_perm,
+    [SQL_STMT_CREATE_DATABASE] = exec_create_database,
+    [SQL_STMT_DROP_DATABASE] = exec_drop_database,
+    [SQL_STMT_ALTER_DATABASE] = exec_alter_database,
     [SQL_STMT_BEGIN_TRAN] = exec_tran,
     [SQL_STMT_COMMIT_TRAN] = exec_tran,
     [SQL_STMT_ROLLBACK_TRAN] = exec_tran,
@@ -92,6 +95,9 @@ MK_RESULT exec_instance_new(const exec_instance_config *cfg, exec_instance **out
     inst->cert_key_bits = cfg->cert_key_bits;
     inst->on_change = cfg->on_change;
     inst->on_change_arg = cfg->on_change_arg;
+    inst->mirror = cfg->mirror;
+    inst->port_check = cfg->port_check;
+    inst->hook_arg = cfg->hook_arg;
     *out = inst;
     return MK_OK;
 }

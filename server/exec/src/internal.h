@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "catalog/certs.h"
+#include "catalog/databases.h"
 #include "catalog/principals.h"
 #include "catalog/views.h"
 #include "exec/exec.h"
@@ -24,6 +25,9 @@ struct exec_instance {
     unsigned cert_key_bits;     /* 0: the token layer's default for the type */
     exec_change_fn on_change;   /* NULL: nobody listens */
     void *on_change_arg;
+    exec_mirror_fn mirror;         /* NULL: SET PARTNER / WITNESS cannot reach anyone (1418) */
+    exec_port_check_fn port_check; /* NULL: CREATE / ALTER ENDPOINT skip the 7890 check */
+    void *hook_arg;                /* for mirror and port_check */
     /*
      * The open database master key, shared by all sessions (mirrorkey opens
      * it per instance, not per session). Set and cleared only through the
@@ -45,6 +49,7 @@ typedef enum exec_defer_kind {
     EXEC_DEFER_UNLINK,         /* remove path (relative to the file root) */
     EXEC_DEFER_MASTER_KEY,     /* install secret as the open master key (NULL: close) */
     EXEC_DEFER_NOTIFY,         /* on_change(change, name) */
+    EXEC_DEFER_MIRROR,         /* mirror(op, database = text, address, witness), best effort */
 } exec_defer_kind;
 
 typedef enum exec_defer_when { EXEC_ON_COMMIT = 1, EXEC_ON_ROLLBACK = 2 } exec_defer_when;
@@ -57,8 +62,11 @@ typedef struct exec_deferred {
     exec_defer_when when;
     uint8_t id[EXEC_DEFER_ID_MAX];
     size_t id_len;
-    char *text; /* UNLINK: the relative path; NOTIFY: the object's name */
+    char *text; /* UNLINK: the relative path; NOTIFY: the object's name; MIRROR: database */
     exec_change_kind change;
+    exec_mirror_op op; /* MIRROR */
+    char *address;     /* MIRROR */
+    char *witness;     /* MIRROR: SET_WITNESS only */
     mk_secret *secret; /* MASTER_KEY: owned until installed or freed */
 } exec_deferred;
 
@@ -112,6 +120,10 @@ typedef mk_result (*exec_handler)(exec_session *s, sql_stmt *stmt, const exec_si
                                         */
 #define EXEC_ERR_HSM 50110             /* token missing or a token operation failed */
 #define EXEC_ERR_ENDPOINT_OPTION 50111 /* endpoint option missing or out of range */
+#define EXEC_ERR_SYSTEM_DB_MIRRORING                                                               \
+    50114                                /* ALTER DATABASE SET PARTNER / WITNESS on a system db    \
+                                          */
+#define EXEC_ERR_WITNESS_ON_MIRROR 50115 /* ALTER DATABASE SET WITNESS run on the mirror */
 
 /* Whether a statement kind needs sysadmin (DDL) or not (USE, SELECT, SET). */
 bool exec_kind_is_ddl(sql_stmt_kind kind);
@@ -185,6 +197,23 @@ mk_result exec_perm(exec_session *s, sql_stmt *stmt, const exec_sink *sink, exec
 mk_result exec_alter_authorization(exec_session *s, sql_stmt *stmt, const exec_sink *sink,
                                    exec_outcome *outcome, sql_error *err);
 
+/* Handlers (ddl_database.c): CREATE / DROP DATABASE, ALTER DATABASE SET PARTNER / WITNESS. */
+mk_result exec_create_database(exec_session *s, sql_stmt *stmt, const exec_sink *sink,
+                               exec_outcome *outcome, sql_error *err);
+mk_result exec_drop_database(exec_session *s, sql_stmt *stmt, const exec_sink *sink,
+                             exec_outcome *outcome, sql_error *err);
+mk_result exec_alter_database(exec_session *s, sql_stmt *stmt, const exec_sink *sink,
+                              exec_outcome *outcome, sql_error *err);
+/* Record EXEC_CHANGE_DATABASE for the commit; fills err (50000) when it cannot. */
+mk_result exec_database_changed(exec_session *s, const char *name, int line, sql_error *err);
+/*
+ * ALTER DATABASE d SET PARTNER / WITNESS ... (ddl_mirroring.c) on the user
+ * database d, already checked by exec_alter_database. Talks to peers
+ * through the instance's mirror hook; errors as docs/tsql.md lists them.
+ */
+mk_result exec_alter_mirroring(exec_session *s, const cat_database *d, const sql_alter_db_stmt *a,
+                               int line, sql_error *err);
+
 /*
  * Deferred work (deferred.c). Each call records one action for the end of
  * the current statement; it fails (MK_E_TOOBIG, MK_E_NOMEM, MK_E_INVALID)
@@ -197,6 +226,15 @@ mk_result exec_defer_destroy_id(exec_session *s, exec_defer_when when, const uin
 mk_result exec_defer_unlink(exec_session *s, const char *relpath);
 mk_result exec_defer_master_key(exec_session *s, mk_secret *mk);
 mk_result exec_defer_notify(exec_session *s, exec_change_kind kind, const char *name);
+/*
+ * Send req through the instance's mirror hook when the statement ends as
+ * `when` says (nothing is recorded when there is no hook). Best effort: a
+ * request that cannot be delivered, or that the peer refuses, is logged
+ * (MK_LOG_WARN) and changes nothing else. The strings are copied.
+ */
+mk_result exec_defer_mirror(exec_session *s, exec_defer_when when, const exec_mirror_request *req);
+/* Send req now, best effort, as exec_defer_mirror's actions are sent. */
+void exec_mirror_best_effort(exec_session *s, const exec_mirror_request *req);
 /*
  * Run the actions for the statement's outcome (committed: ON_COMMIT ones;
  * else ON_ROLLBACK ones) in reverse order of recording, then forget all of

@@ -7,7 +7,9 @@
  * registered builtin when mk_provider_static exists (one copy of the token
  * layer in the process), else loaded from the build's provider/ directory.
  *
- * Each instance records the change-hook calls it gets. Helpers count token
+ * Each instance records the change-hook calls it gets; a test may set
+ * port_check (and hook_arg) and restart the instance (fx_inst_stop, then
+ * fx_inst_start) to give it a port hook. Helpers count token
  * objects and read token objects by CKA_ID for the "nothing left behind" and
  * "keys never leave the token" checks.
  */
@@ -51,6 +53,8 @@ typedef struct fx_inst {
     int nchanges;
     exec_change_kind change_kind[FX_MAX_CHANGES];
     char change_name[FX_MAX_CHANGES][CAT_NAME_MAX + 1];
+    exec_port_check_fn port_check; /* NULL unless a test sets it */
+    void *hook_arg;
 } fx_inst;
 
 typedef struct fx {
@@ -116,7 +120,9 @@ static inline void fx_inst_start(fx_inst *i, OSSL_LIB_CTX *libctx, p11_key_type 
                                 .key_uri_query = i->query,
                                 .cert_key_type = type,
                                 .on_change = fx_on_change,
-                                .on_change_arg = i};
+                                .on_change_arg = i,
+                                .port_check = i->port_check,
+                                .hook_arg = i->hook_arg};
     int32_t admin_id = 0;
     cat_login l;
     FX_OK(cat_login_get(i->db, "admin", &l));

@@ -1,7 +1,8 @@
 /*
  * Shared fixture for executor unit tests: a fresh catalog in a temp dir with
  * a sysadmin login "admin" and a plain login "peer", an exec instance named
- * by the test, and one session for each login.
+ * by the test (or configured by it: exec_fixture_new_cfg, for the hooks),
+ * and one session for each login.
  */
 #ifndef EXEC_FIXTURE_H
 #define EXEC_FIXTURE_H
@@ -28,7 +29,7 @@ typedef struct fixture {
     exec_session *peer;
 } fixture;
 
-static inline fixture *exec_fixture_new(const char *server_name)
+static inline fixture *exec_fixture_new_cfg(const exec_instance_config *cfg)
 {
     fixture *f = calloc(1, sizeof(*f));
     char path[300];
@@ -45,13 +46,18 @@ static inline fixture *exec_fixture_new(const char *server_name)
     assert_true(mk_ok(cat_server_role_add_member(f->db, "sysadmin", "admin")));
     assert_true(
         mk_ok(cat_login_create(f->db, "peer", (const uint8_t *)"Peer!pass1", 10, NULL, &peer_id)));
-    exec_instance_config cfg = {.server_name = server_name};
-    assert_true(mk_ok(exec_instance_new(&cfg, &f->inst)));
+    assert_true(mk_ok(exec_instance_new(cfg, &f->inst)));
     exec_principal a = {.login_id = admin_id, .login_name = "admin"};
     exec_principal p = {.login_id = peer_id, .login_name = "peer"};
     assert_true(mk_ok(exec_session_new(f->inst, f->db, &a, &f->admin)));
     assert_true(mk_ok(exec_session_new(f->inst, f->db, &p, &f->peer)));
     return f;
+}
+
+static inline fixture *exec_fixture_new(const char *server_name)
+{
+    exec_instance_config cfg = {.server_name = server_name};
+    return exec_fixture_new_cfg(&cfg);
 }
 
 static inline void exec_fixture_free(fixture *f)
