@@ -41,6 +41,7 @@ free_port() {
 # stop); waits for the TDS port and writes freetds.conf for tsql.
 run_host() {
     local h=$1 dir=$work/$1 port="" i
+    touch "$dir/mirrorkeyd.log"
     SOFTHSM2_CONF=$(cat "$dir/softhsm2.conf.path") "$MIRRORKEYD" run --data-dir "$dir/data" \
         --tds-listen 127.0.0.1:0 >>"$dir/mirrorkeyd.log" 2>&1 &
     pids+=($!)

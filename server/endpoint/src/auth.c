@@ -7,6 +7,8 @@
  *   3. now is within our own certificate's validity         else 28055
  *   4. the certificate's owner user maps to a login that is enabled and
  *      holds CONNECT on the endpoint with no DENY           else 28034
+ * A peer presenting our own endpoint certificate is ourselves (a partner
+ * address that points back at this instance): 28035 with MK_E_EXISTS.
  * The failure's reason is recorded as the mk_result message; the caller logs
  * it with the number (ep_auth_log) and closes the connection.
  */
@@ -74,6 +76,14 @@ static MK_RESULT check_locked(ep_manager *m, const uint8_t *der, size_t len, int
     *sql_error = 28055;
     GUARD_OUT(cat_endpoint_get_mirroring(m->db, &ep, &found));
     ENSURE_OUT(found, MK_E_PERM, "the endpoint was dropped");
+    /* Only this instance holds the key of its own certificate: the peer is ourselves. */
+    if (peer.certificate_id == ep.certificate_id) {
+        *sql_error = 28035;
+        BAIL_OUT(MK_E_EXISTS,
+                 "the peer presents this endpoint's own certificate '%s': it is "
+                 "this instance",
+                 peer.name);
+    }
     if (mk_failed(cat_cert_get_by_id(m->db, ep.certificate_id, &ours))) {
         BAIL_OUT(MK_E_PERM, "our endpoint certificate (id %d) is gone", (int)ep.certificate_id);
     }

@@ -32,6 +32,9 @@ static MK_RESULT login(ep_conn *c, ep_hello_role role)
     }
     if (mk_failed(r)) {
         ep_auth_log(m, sql_error != 0 ? sql_error : 28035, "outbound", c->addr, false);
+        if (mk_error_code() == MK_E_EXISTS) {
+            BAIL_OUT(MK_E_EXISTS, "%s is this instance's own endpoint", c->addr);
+        }
         BAIL_OUT(MK_E_PERM, "error %d: the acceptor at %s is not authorized by our catalog",
                  sql_error != 0 ? sql_error : 28035, c->addr);
     }

@@ -178,7 +178,16 @@ MK_RESULT ep_session_request(ep_manager *m, const char *address, ep_hello_role r
     memset(answer, 0, sizeof(*answer));
     answer->op = EP_CTL_RESULT;
     GUARD(ep_address_parse(address, strlen(address), host, &port));
-    GUARD(ep_dial(m, host, port, role, &c));
+    if (mk_failed(ep_dial(m, host, port, role, &c))) {
+        if (mk_error_code() != MK_E_EXISTS) {
+            return MK_ERR;
+        }
+        /* The address is our own endpoint: say who answered; the caller refuses it. */
+        if (peer_instance != NULL) {
+            snprintf(peer_instance, EP_NAME_MAX + 1, "%s", m->instance);
+        }
+        return MK_OK;
+    }
     if (peer_instance != NULL) {
         snprintf(peer_instance, EP_NAME_MAX + 1, "%s", c->peer_instance);
     }

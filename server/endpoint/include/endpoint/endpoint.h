@@ -153,8 +153,8 @@ MK_RESULT ep_sessions_sync(ep_manager *m);
  * send req as a CONTROL frame and wait for its RESULT in *answer, then
  * hang up. req NULL: log in and hang up (a probe). peer_instance (may be
  * NULL, EP_NAME_MAX + 1 bytes) gets the acceptor's instance name; when it
- * is our own instance the request is not sent and *answer says 0 (the
- * caller refuses a partner that is itself). Errors: address errors,
+ * is our own instance (its name, or our own certificate) the request is not
+ * sent and *answer says 0 (the caller refuses a partner that is itself). Errors: address errors,
  * ep_connect's (MK_E_STATE our endpoint not started, MK_E_IO, MK_E_PERM),
  * MK_E_INVALID (an answer that is not a RESULT).
  */
