@@ -10,8 +10,8 @@
 #   - all links log in, heartbeats flow, sys.database_mirroring and
 #     sys.dm_db_mirroring_connections show both directions with the peers'
 #     certificate owners as principal_name and AES;
-#   - SQL Server's errors for the misuses (1405, 1418, 1429, 1449, 1452,
-#     3743, 50115);
+#   - SQL Server's errors for the misuses (1405, 1416, 1418, 1429, 1449,
+#     1452, 226, 3743, 7890 for a port another process holds, 50115);
 #   - an intruder with its own valid certificate nobody imported is refused
 #     (28035 logged), one imported but not granted is refused (28034);
 #   - REVOKE CONNECT drops the live partner within a second and keeps it
@@ -128,7 +128,11 @@ other_id=$(printf "SELECT database_id FROM sys.databases WHERE name = 'mk_other'
 [ -n "$other_id" ] || fail "no mk_other"
 expect HOST_A "SELECT mirroring_guid FROM sys.database_mirroring WHERE database_id = $other_id" '^NULL'
 ok HOST_A "DROP DATABASE mk_other"
-echo "ok: 1405 1418 1416 1429 1449 1452 226 3743 50115"
+# A port another process holds (WITNESS's endpoint): 7890, and HOST_A keeps its own.
+expect_error HOST_A "ALTER ENDPOINT Endpoint_Mirroring AS TCP (LISTENER_PORT = ${EP_PORT[WITNESS]})" 7890
+expect HOST_A "SELECT port FROM sys.tcp_endpoints WHERE name = 'Endpoint_Mirroring'" "^${EP_PORT[HOST_A]}[[:space:]]*\$"
+expect HOST_A "$sel" "^PRINCIPAL[[:space:]]+SYNCHRONIZED"
+echo "ok: 1405 1418 1416 1429 1449 1452 226 3743 7890 50115"
 
 # Intruders: a valid certificate nobody imported (28035), one imported but
 # not granted (28034). Each trusts HOST_A; HOST_A refuses them.
