@@ -43,8 +43,8 @@ free_port() {
 mark=0
 set_mark() { mark=$(wc -l <"$log"); }
 wait_log() {
-    local i
-    for i in $(seq 1 "${2:-50}"); do
+    local _
+    for _ in $(seq 1 "${2:-50}"); do
         tail -n +"$((mark + 1))" "$log" | grep -Eq "$1" && return 0
         sleep 0.1
     done
@@ -53,8 +53,8 @@ wait_log() {
 
 # wait_file FILE REGEX: a line of FILE matches within 5 s.
 wait_file() {
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         grep -Eq "$2" "$1" 2>/dev/null && return 0
         sleep 0.1
     done
@@ -111,11 +111,11 @@ done
 
 # Unknown certificate: 28035; TLS 1.2: refused in the handshake.
 set_mark
-out=$("$PYTHON" "$PEER" 127.0.0.1 "$ep_port" "$work/intruder.pem" "$work/intruder.key")
+out=$("$PYTHON" "$PEER" --cert "$work/intruder.pem" --key "$work/intruder.key" --once 127.0.0.1 "$ep_port")
 [ "$out" = "REJECT 2" ] || fail "intruder got: $out"
 wait_log 'error 28035: inbound connection from .* refused: .*not in the catalog'
 set_mark
-out=$("$PYTHON" "$PEER" 127.0.0.1 "$ep_port" "$work/intruder.pem" "$work/intruder.key" tls12)
+out=$("$PYTHON" "$PEER" --cert "$work/intruder.pem" --key "$work/intruder.key" --tls12 127.0.0.1 "$ep_port")
 [[ "$out" == TLS_REFUSED* ]] || fail "TLS 1.2 client got: $out"
 wait_log 'refused in the TLS handshake: .*unsupported protocol'
 
@@ -123,11 +123,11 @@ wait_log 'refused in the TLS handshake: .*unsupported protocol'
 run "CREATE LOGIN peer_login WITH PASSWORD = 'Peer-Passw0rd!1';
 CREATE USER peer_user FOR LOGIN peer_login;
 CREATE CERTIFICATE peer_cert AUTHORIZATION peer_user FROM FILE = 'peer.cer';" >/dev/null
-out=$("$PYTHON" "$PEER" 127.0.0.1 "$ep_port" "$work/peer.pem" "$work/peer.key")
+out=$("$PYTHON" "$PEER" --cert "$work/peer.pem" --key "$work/peer.key" --once 127.0.0.1 "$ep_port")
 [ "$out" = "REJECT 2" ] || fail "peer without CONNECT got: $out"
 wait_log "error 28034: inbound connection from .* refused: .*'peer_login'"
 run "GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO [peer_login];" >/dev/null
-"$PYTHON" "$PEER" 127.0.0.1 "$ep_port" "$work/peer.pem" "$work/peer.key" >"$work/peer.out" &
+"$PYTHON" "$PEER" --cert "$work/peer.pem" --key "$work/peer.key" 127.0.0.1 "$ep_port" >"$work/peer.out" &
 pids+=($!)
 wait_file "$work/peer.out" '^ACCEPT$'
 sleep 1.5 # a few heartbeats each way
@@ -147,11 +147,11 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -lt 1500 ] || fail "peer dropped only after $ms ms"
 wait_log "error 28034: inbound connection from .* closed: .*'peer_login'"
 set_mark
-out=$("$PYTHON" "$PEER" 127.0.0.1 "$ep_port" "$work/peer.pem" "$work/peer.key")
+out=$("$PYTHON" "$PEER" --cert "$work/peer.pem" --key "$work/peer.key" --once 127.0.0.1 "$ep_port")
 [ "$out" = "REJECT 2" ] || fail "revoked peer got: $out"
 wait_log "error 28034: inbound connection from .* refused: .*'peer_login'"
 run "GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO [peer_login];" >/dev/null
-"$PYTHON" "$PEER" 127.0.0.1 "$ep_port" "$work/peer.pem" "$work/peer.key" >"$work/peer2.out" &
+"$PYTHON" "$PEER" --cert "$work/peer.pem" --key "$work/peer.key" 127.0.0.1 "$ep_port" >"$work/peer2.out" &
 pids+=($!)
 wait_file "$work/peer2.out" '^ACCEPT$'
 
@@ -159,7 +159,7 @@ wait_file "$work/peer2.out" '^ACCEPT$'
 new_port=$(free_port)
 run "ALTER ENDPOINT Endpoint_Mirroring AS TCP (LISTENER_PORT = $new_port);" >/dev/null
 wait_log "listening on ALL:$new_port"
-out=$("$PYTHON" "$PEER" 127.0.0.1 "$new_port" "$work/peer.pem" "$work/peer.key" once)
+out=$("$PYTHON" "$PEER" --cert "$work/peer.pem" --key "$work/peer.key" --once 127.0.0.1 "$new_port")
 [ "$out" = "ACCEPT" ] || fail "new port: $out"
 run "ALTER ENDPOINT Endpoint_Mirroring STATE = DISABLED;" >/dev/null
 wait_file "$work/peer2.out" '^CLOSED$'
