@@ -26,52 +26,21 @@ MIRRORKEYD=${MIRRORKEYD:?set MIRRORKEYD to the mirrorkeyd binary}
 SRC=${MK_SOURCE_DIR:?set MK_SOURCE_DIR to the source tree}
 TSQL=${MK_TSQL:-tsql}
 HOSTS_TO_SHOW="HOST_A HOST_B WITNESS"
-# shellcheck source=tests/scenario/lib.sh
-source "$SRC/tests/scenario/lib.sh"
+# shellcheck source=scripts/instances.sh
+source "$SRC/scripts/instances.sh"
 scenario_init mk-mirroring
 
-EXPIRY=$(date -u -d '+1 year' +%m/%d/%Y)
-declare -A EP_PORT=()
-addr() { printf 'TCP://127.0.0.1:%s' "${EP_PORT[$1]}"; }
-
-# outbound HOST ROLE: the seeds' outbound steps for HOST (HOST_A's text with
-# the name, port, expiry date and endpoint ROLE changed), then its .cer.
-outbound() {
-    local h=$1 role=$2 f
-    EP_PORT[$h]=$(free_port)
-    for f in out_a_1_master_key.sql out_a_2_certificate.sql out_a_5_endpoint.sql \
-        out_a_6_backup.sql; do
-        sed -e "s/HOST_A/$h/g" -e "s/LISTENER_PORT=7024/LISTENER_PORT=${EP_PORT[$h]}/" \
-            -e "s|EXPIRY_DATE = '11/30/2013'|EXPIRY_DATE = '$EXPIRY'|" \
-            -e "s/ROLE = ALL/ROLE = $role/" "$SEEDS/$f" | q "$h" >>"$work/$h/tsql.out"
-    done
-    [ -s "$work/$h/data/files/${h}_cert.cer" ] || fail "$h: no ${h}_cert.cer"
-}
-
-# inbound HOST PEER [grant]: the seeds' inbound Example on HOST for PEER
-# (HOST_A's text with PEER's name); without "grant" the GRANT is left out.
-inbound() {
-    local h=$1 peer=$2 out
-    cp "$work/$peer/data/files/${peer}_cert.cer" "$work/$h/data/files/"
-    out=$(sed -e "s/HOST_A/$peer/g" "$SEEDS/in_b_example.sql" |
-        if [ "${3:-grant}" = grant ]; then cat; else grep -v '^GRANT CONNECT'; fi | q "$h")
-    if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
-        printf '%s\n' "$out" >&2
-        fail "inbound for $peer on $h"
-    fi
-}
-
 for h in HOST_A HOST_B WITNESS INTRUDER STRANGER; do start_host "$h"; done
-outbound HOST_A ALL
-outbound HOST_B ALL
-outbound WITNESS WITNESS
-outbound INTRUDER ALL
-outbound STRANGER ALL
+seed_outbound HOST_A ALL
+seed_outbound HOST_B ALL
+seed_outbound WITNESS WITNESS
+seed_outbound INTRUDER ALL
+seed_outbound STRANGER ALL
 for pair in "HOST_A HOST_B" "HOST_A WITNESS" "HOST_B HOST_A" "HOST_B WITNESS" \
     "WITNESS HOST_A" "WITNESS HOST_B" "INTRUDER HOST_A" "STRANGER HOST_A"; do
-    inbound $pair
+    seed_inbound $pair
 done
-inbound HOST_A STRANGER nogrant
+seed_inbound HOST_A STRANGER nogrant
 echo "ok: five instances set up with the seeds' statements"
 
 

@@ -20,8 +20,8 @@ MIRRORKEYD=${MIRRORKEYD:?set MIRRORKEYD to the mirrorkeyd binary}
 SRC=${MK_SOURCE_DIR:?set MK_SOURCE_DIR to the source tree}
 TSQL=${MK_TSQL:-tsql}
 HOSTS_TO_SHOW="HOST_A HOST_B"
-# shellcheck source=tests/scenario/lib.sh
-source "$SRC/tests/scenario/lib.sh"
+# shellcheck source=scripts/instances.sh
+source "$SRC/scripts/instances.sh"
 scenario_init mk-seeds
 
 # The seeds' endpoints listen on 7024; two instances on one machine (and CI)

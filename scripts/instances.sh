@@ -1,6 +1,7 @@
-# Shared by the scenario tests (sourced, not run): a work directory cleaned
-# up on exit, real mirrorkeyd daemons each with its own SoftHSM2 token, and
-# FreeTDS tsql as the client.
+# Shared by scripts/demo.sh and the scenario tests (sourced, not run): a
+# work directory cleaned up on exit (kept with MK_TEST_KEEP=1), real
+# mirrorkeyd daemons each with its own SoftHSM2 token, and FreeTDS tsql as
+# the client.
 #
 # The sourcing script sets MIRRORKEYD, SRC (the source tree), TSQL, and
 # HOSTS_TO_SHOW (names whose daemon logs `fail` prints), then calls
@@ -151,3 +152,43 @@ eventually_never() {
     printf '%s\n' "$out" >&2
     fail "$1: $2 still =~ $3 after ${4:-15} s"
 }
+
+# ---- The seed documents' procedures, per instance ----
+# Endpoints listen on ports picked at run time and certificates expire a
+# year ahead (the seeds' 7024 and 11/30/2013 cannot work here).
+EXPIRY=$(date -u -d '+1 year' +%m/%d/%Y)
+declare -A EP_PORT=()
+addr() { printf 'TCP://127.0.0.1:%s' "${EP_PORT[$1]}"; }
+
+# seed_outbound HOST ROLE: the seeds' outbound steps for HOST (HOST_A's text with
+# the name, port, expiry date and endpoint ROLE changed), then its .cer.
+seed_outbound() {
+    local h=$1 role=$2 f out
+    EP_PORT[$h]=$(free_port)
+    for f in out_a_1_master_key.sql out_a_2_certificate.sql out_a_5_endpoint.sql \
+        out_a_6_backup.sql; do
+        out=$(sed -e "s/HOST_A/$h/g" -e "s/LISTENER_PORT=7024/LISTENER_PORT=${EP_PORT[$h]}/" \
+            -e "s|EXPIRY_DATE = '11/30/2013'|EXPIRY_DATE = '$EXPIRY'|" \
+            -e "s/ROLE = ALL/ROLE = $role/" "$SEEDS/$f" | q "$h")
+        printf '%s\n' "$out" >>"$work/$h/tsql.out"
+        if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
+            printf '%s\n' "$out" >&2
+            fail "$f (outbound) on $h"
+        fi
+    done
+    [ -s "$work/$h/data/files/${h}_cert.cer" ] || fail "$h: no ${h}_cert.cer"
+}
+
+# seed_inbound HOST PEER [grant]: the seeds' inbound Example on HOST for PEER
+# (HOST_A's text with PEER's name); without "grant" the GRANT is left out.
+seed_inbound() {
+    local h=$1 peer=$2 out
+    cp "$work/$peer/data/files/${peer}_cert.cer" "$work/$h/data/files/"
+    out=$(sed -e "s/HOST_A/$peer/g" "$SEEDS/in_b_example.sql" |
+        if [ "${3:-grant}" = grant ]; then cat; else grep -v '^GRANT CONNECT'; fi | q "$h")
+    if grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out"; then
+        printf '%s\n' "$out" >&2
+        fail "inbound for $peer on $h"
+    fi
+}
+
