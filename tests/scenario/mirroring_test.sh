@@ -158,4 +158,15 @@ for pw in '<1_Strong_Password!>' 'AStrongPassword!@#' "$ADMIN_PW"; do
         if grep -qF -- "$pw" "$work/$h/mirrorkeyd.log"; then fail "a password reached $h's log"; fi
     done
 done
+# Every daemon drains and exits cleanly on SIGTERM (under ASan/UBSan too: no report).
+for h in HOST_A HOST_B WITNESS INTRUDER STRANGER; do
+    kill "${HOST_PID[$h]}"
+    rc=0
+    wait "${HOST_PID[$h]}" || rc=$?
+    [ "$rc" = 0 ] || fail "mirrorkeyd $h exited with $rc"
+    if grep -Eq 'Sanitizer|runtime error:' "$work/$h/mirrorkeyd.log"; then
+        grep -E -A20 'Sanitizer|runtime error:' "$work/$h/mirrorkeyd.log" >&2
+        fail "$h: sanitizer report"
+    fi
+done
 echo "ok mirroring sessions: partners, witness, refusals, revoke/grant, restart, partner off"
