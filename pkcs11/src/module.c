@@ -8,6 +8,16 @@
  * C_Initialize again (§6.7.7); some modules then still say "already
  * initialised" (SoftHSM without reset_on_fork), in which case we finalise the
  * inherited state and initialise afresh.
+ *
+ * Modules may use OpenSSL themselves and leave errors on the calling thread's
+ * OpenSSL error queue: SoftHSM2 2.6.1's C_Initialize asks for the "rdrand"
+ * engine and leaves "no such engine" behind when it is absent. Token recovery
+ * re-initialises the module inside whatever operation noticed the token was
+ * back, often a signature in the middle of a TLS handshake, and one error
+ * left on the queue fails that handshake (SSL_get_error reads the queue
+ * first). This layer reports through mk_result only, so C_Initialize and
+ * C_Finalize run between ERR_set_mark and ERR_pop_to_mark: whatever the
+ * module pushed is dropped, errors the caller already had are kept.
  */
 #include "p11/module.h"
 
@@ -16,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
 
 #include "internal.h"
 #include "mk/log.h"
@@ -26,18 +38,44 @@
 
 const char *p11_module_default_path(void) { return P11_DEFAULT_MODULE; }
 
-static CK_RV call_initialize(CK_FUNCTION_LIST *f)
+/* Drop what the module pushed on this thread's OpenSSL error queue since ERR_set_mark. */
+static void drop_module_errors(const p11_module *m, const char *fn, unsigned long before)
+{
+    unsigned long last = ERR_peek_last_error();
+    if (last != 0 && last != before) {
+        char text[256];
+        ERR_error_string_n(last, text, sizeof(text));
+        MK_LOG_DEBUG("pkcs11: %s of %s left OpenSSL errors on the queue (dropped; last: %s)", fn,
+                     m->path, text);
+    }
+    (void)ERR_pop_to_mark();
+}
+
+static CK_RV call_initialize(const p11_module *m)
 {
     CK_C_INITIALIZE_ARGS args;
     memset(&args, 0, sizeof(args));
     args.flags = CKF_OS_LOCKING_OK;
-    return f->C_Initialize(&args);
+    unsigned long before = ERR_peek_last_error();
+    (void)ERR_set_mark(); /* no mark on an empty queue: the pop then clears it all */
+    CK_RV rv = m->f->C_Initialize(&args);
+    drop_module_errors(m, "C_Initialize", before);
+    return rv;
+}
+
+static CK_RV call_finalize(const p11_module *m)
+{
+    unsigned long before = ERR_peek_last_error();
+    (void)ERR_set_mark();
+    CK_RV rv = m->f->C_Finalize(NULL);
+    drop_module_errors(m, "C_Finalize", before);
+    return rv;
 }
 
 /* First initialisation at load time. */
 static MK_RESULT module_initialize(p11_module *m)
 {
-    CK_RV rv = call_initialize(m->f);
+    CK_RV rv = call_initialize(m);
     if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
         MK_LOG_DEBUG("pkcs11: %s already initialised by another user in this process", m->path);
         m->owns_init = false;
@@ -150,7 +188,7 @@ void p11_module_unref(p11_module *m)
     }
     /* No token references it any more, so no call is in flight. */
     if (m->owns_init && m->initialized && m->pid == getpid()) {
-        CK_RV rv = m->f->C_Finalize(NULL);
+        CK_RV rv = call_finalize(m);
         if (rv != CKR_OK) {
             MK_LOG_DEBUG("pkcs11: C_Finalize(%s): %s", m->path, p11_rv_name(rv));
         }
@@ -192,11 +230,11 @@ MK_RESULT p11_module_fix_fork_locked(p11_module *m)
         return MK_OK;
     }
     bool forked = m->pid != getpid();
-    CK_RV rv = call_initialize(m->f);
+    CK_RV rv = call_initialize(m);
     if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED && (forked || !m->owns_init)) {
         /* State inherited from the parent (or never ours): start clean. */
-        (void)m->f->C_Finalize(NULL);
-        rv = call_initialize(m->f);
+        (void)call_finalize(m);
+        rv = call_initialize(m);
     }
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
         m->initialized = false;
@@ -221,10 +259,10 @@ MK_RESULT p11_module_reinit_locked(p11_module *m)
                "module %s was initialised by another component in this process; not "
                "re-initialising it",
                m->path);
-    (void)m->f->C_Finalize(NULL);
+    (void)call_finalize(m);
     m->initialized = false;
     m->gen++;
-    CK_RV rv = call_initialize(m->f);
+    CK_RV rv = call_initialize(m);
     if (rv != CKR_OK) {
         (void)P11_FAIL_AS(MK_E_TOKEN_LOST, "C_Initialize", rv);
         mk_error_context("module %s unusable", m->path);
