@@ -161,6 +161,7 @@ static mk_result tls_read(mk_conn *c, uint8_t *buf, size_t len, size_t *got)
 {
     tls_conn *tc = (tls_conn *)c;
     size_t n = 0;
+    ERR_clear_error(); /* SSL_get_error below reads the queue: only this call's errors */
     if (SSL_read_ex(tc->ssl, buf, len, &n) == 1) {
         *got = n;
         return MK_OK;
@@ -186,6 +187,7 @@ static mk_result tls_write(mk_conn *c, const uint8_t *buf, size_t len)
     if (len == 0) {
         return MK_OK;
     }
+    ERR_clear_error();
     if (SSL_write_ex(tc->ssl, buf, len, &n) != 1 || n != len) {
         return TLS_FAIL(MK_E_IO, "TLS write");
     }
@@ -235,6 +237,7 @@ static MK_RESULT handshake_on_fd(net_tls_ctx *t, int fd, int timeout_ms, bool se
         tls_free(&tc->base);
         return TLS_FAIL(MK_E_INTERNAL, "SSL_set_fd");
     }
+    ERR_clear_error();
     int rc = server ? SSL_accept(tc->ssl) : SSL_connect(tc->ssl);
     if (rc != 1) {
         mk_result r = TLS_FAIL(MK_E_CRYPTO, "TLS handshake");
@@ -272,6 +275,7 @@ static MK_RESULT framed_handshake(SSL *ssl, BIO *rbio, BIO *wbio, const net_tls_
     mk_buf in;
     mk_buf_init(&in, 64 * 1024);
     for (int rounds = 0; rounds < 32; rounds++) {
+        ERR_clear_error(); /* SSL_get_error must see only this call's errors */
         int rc = SSL_do_handshake(ssl);
         if (mk_failed(flush_framed(wbio, fr))) {
             mk_buf_cleanup(&in);
