@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "catalog/certs.h"
+#include "catalog/connections.h"
 #include "catalog/databases.h"
 #include "catalog/endpoints.h"
 #include "catalog/masterkey.h"
@@ -82,6 +83,7 @@ static int setup(void **state)
                        .role = CAT_MIR_PRINCIPAL,
                        .witness_state = CAT_WIT_CONNECTED};
     snprintf(m.partner_name, sizeof(m.partner_name), "%s", "TCP://host_b:7024");
+    snprintf(m.partner_instance, sizeof(m.partner_instance), "%s", "HOST_B");
     snprintf(m.witness_name, sizeof(m.witness_name), "%s", "TCP://witness:7024");
     ok = ok && mk_ok(cat_database_create(db, "db1", NULL)) &&
          mk_ok(cat_database_set_mirroring(db, "db1", &m));
@@ -154,6 +156,17 @@ static void assert_num(const mk_rowset *rs, size_t row, const char *name, int64_
     const mk_value *v = val(rs, row, name);
     assert_false(v->is_null);
     assert_int_equal(v->i, want);
+}
+
+/* A link source for the view: the links in the NULL-terminated list ctx are up. */
+static bool links_up(void *ctx, const char *address)
+{
+    for (const char *const *a = ctx; *a != NULL; a++) {
+        if (strcmp(*a, address) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void test_seed_endpoint_query(void **state)
@@ -323,18 +336,54 @@ static void test_permissions_keys_databases_views(void **state)
     assert_text(rs, m, "state_desc", "ONLINE");
     mk_rowset_free(rs);
 
+    /* The live states follow the link source (no source: every link down). */
     rs = query(fx, "sys.database_mirroring", &sysadmin, NULL, 0, NULL, 0);
     assert_int_equal(mk_rowset_nrows(rs), 5);
     assert_true(val(rs, 0, "mirroring_guid")->is_null); /* master is not mirrored */
     assert_true(val(rs, 0, "mirroring_state_desc")->is_null);
+    assert_true(val(rs, 0, "mirroring_witness_state_desc")->is_null);
     assert_num(rs, 4, "database_id", 5);
-    assert_text(rs, 4, "mirroring_state_desc", "SYNCHRONIZED");
+    assert_text(rs, 4, "mirroring_state_desc", "DISCONNECTED");
     assert_text(rs, 4, "mirroring_role_desc", "PRINCIPAL");
     assert_text(rs, 4, "mirroring_partner_name", "TCP://host_b:7024");
+    assert_text(rs, 4, "mirroring_partner_instance", "HOST_B");
     assert_text(rs, 4, "mirroring_witness_name", "TCP://witness:7024");
-    assert_text(rs, 4, "mirroring_witness_state_desc", "CONNECTED");
+    assert_text(rs, 4, "mirroring_witness_state_desc", "DISCONNECTED");
     assert_text(rs, 4, "mirroring_safety_level_desc", "FULL");
     mk_rowset_free(rs);
+
+    const char *up[] = {"TCP://host_b:7024", "TCP://witness:7024", NULL};
+    cat_set_link_source(fx->base.db, links_up, up);
+    rs = query(fx, "sys.database_mirroring", &sysadmin, NULL, 0, NULL, 0);
+    assert_text(rs, 4, "mirroring_state_desc", "SYNCHRONIZED");
+    assert_num(rs, 4, "mirroring_state", 4);
+    assert_text(rs, 4, "mirroring_witness_state_desc", "CONNECTED");
+    mk_rowset_free(rs);
+
+    up[0] = "TCP://witness:7024";
+    up[1] = NULL;
+    rs = query(fx, "sys.database_mirroring", &sysadmin, NULL, 0, NULL, 0);
+    assert_text(rs, 4, "mirroring_state_desc", "DISCONNECTED");
+    assert_text(rs, 4, "mirroring_witness_state_desc", "CONNECTED");
+    mk_rowset_free(rs);
+
+    /* A mirror still waiting for its principal is DISCONNECTED even with the link up. */
+    cat_database d;
+    assert_true(mk_ok(cat_database_get(fx->base.db, "db1", &d)));
+    cat_mirroring waiting = d.mirroring;
+    waiting.role = CAT_MIR_MIRROR;
+    waiting.partner_instance[0] = '\0';
+    waiting.witness_name[0] = '\0';
+    assert_true(mk_ok(cat_database_set_mirroring(fx->base.db, "db1", &waiting)));
+    up[0] = "TCP://host_b:7024";
+    rs = query(fx, "sys.database_mirroring", &sysadmin, NULL, 0, NULL, 0);
+    assert_text(rs, 4, "mirroring_state_desc", "DISCONNECTED");
+    assert_text(rs, 4, "mirroring_role_desc", "MIRROR");
+    assert_true(val(rs, 4, "mirroring_partner_instance")->is_null);
+    assert_true(val(rs, 4, "mirroring_witness_name")->is_null);
+    assert_text(rs, 4, "mirroring_witness_state_desc", "UNKNOWN");
+    mk_rowset_free(rs);
+    cat_set_link_source(fx->base.db, NULL, NULL);
 }
 
 static size_t count_where(q_fx *fx, const char *view, const cat_filter *f, size_t nf)
