@@ -1,11 +1,18 @@
-# Shared by scripts/demo.sh and the scenario tests (sourced, not run): a
-# work directory cleaned up on exit (kept with MK_TEST_KEEP=1), real
-# mirrorkeyd daemons each with its own SoftHSM2 token, and FreeTDS tsql as
-# the client.
+# Shared by scripts/demo.sh, the scenario tests and the endpoint daemon
+# tests (tests/integration/endpoint/*.sh; sourced, not run): a work
+# directory cleaned up on exit (kept with MK_TEST_KEEP=1), real mirrorkeyd
+# daemons each with its own SoftHSM2 token, and FreeTDS tsql as the client.
 #
 # The sourcing script sets MIRRORKEYD, SRC (the source tree), TSQL, and
 # HOSTS_TO_SHOW (names whose daemon logs `fail` prints), then calls
-# scenario_init PREFIX.
+# scenario_init PREFIX. SRC and TSQL left unset default to this script's
+# tree and MK_TSQL (else tsql); OPENSSL and PYTHON, for tests that use them,
+# to MK_OPENSSL and MK_PYTHON (else openssl and python3), as ctest sets them.
+
+SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+TSQL=${TSQL:-${MK_TSQL:-tsql}}
+OPENSSL=${OPENSSL:-${MK_OPENSSL:-openssl}}
+PYTHON=${PYTHON:-${MK_PYTHON:-python3}}
 
 ADMIN_PW='Adm1n-Passw0rd!'
 SEEDS=$SRC/tests/scenario/seeds
@@ -192,3 +199,24 @@ seed_inbound() {
     fi
 }
 
+# ---- For tests that talk to an endpoint themselves ----
+
+# sql HOST SQL: SQL's tsql output on stdout; an error (severity > 10) fails, as in ok.
+sql() {
+    local out
+    out=$(printf '%s\n' "$2" | q "$1")
+    ! grep -Eq 'Msg [0-9]+ \(severity (1[1-9]|2[0-9])' <<<"$out" ||
+        { printf '%s\n' "$out" >&2; fail "$1: $2 failed"; }
+    printf '%s\n' "$out"
+}
+
+# soft_peer NAME: a peer outside mirrorkeyd, a software key: $work/NAME/key.pem
+# and a self-signed P-256 cert.pem (30 days, CN=NAME), with its DER copy
+# where an instance's BACKUP CERTIFICATE leaves one, for seed_inbound.
+soft_peer() {
+    local d=$work/$1
+    mkdir -p "$d/data/files"
+    "$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/CN=$1" -days 30 -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+    "$OPENSSL" x509 -in "$d/cert.pem" -outform DER -out "$d/data/files/$1_cert.cer"
+}
