@@ -21,6 +21,7 @@
 
 #include "mk/secret.h"
 #include "p11/pin.h"
+#include "token.h"
 
 typedef struct engine_state {
     ENGINE *e;

@@ -16,6 +16,8 @@
 #include <openssl/provider.h>
 #include <openssl/store.h>
 
+#include "token.h"
+
 typedef struct ossl_state {
     OSSL_LIB_CTX *ctx;
     OSSL_PROVIDER *mirrorkey;

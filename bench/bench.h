@@ -56,8 +56,4 @@ extern const bench_backend bench_engine;   /* backend_engine.c */
 /* The message every backend signs (a TLS 1.3 CertificateVerify is about this size). */
 #define BENCH_MESSAGE "mirrorkey bench: a message of roughly the size TLS signs, 64 bytes"
 
-/* "pkcs11:token=L;object=<label>;type=private" plus the opts' query part. */
-void bench_key_uri(const bench_opts *o, const bench_key *k, bool with_query, char *out,
-                   size_t out_len);
-
 #endif

@@ -9,7 +9,7 @@ PACKAGES=(
     libclang-rt-14-dev llvm valgrind
     libssl-dev openssl
     softhsm2 p11-kit libp11-kit-dev opensc gnutls-bin
-    libp11-dev libengine-pkcs11-openssl
+    libp11-dev libengine-pkcs11-openssl stunnel4
     freetds-dev freetds-bin python3 python3-pymssql
     libsqlite3-dev sqlite3 libcmocka-dev
     iproute2 procps psmisc
