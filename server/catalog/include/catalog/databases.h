@@ -1,9 +1,12 @@
 /*
- * Databases and their mirroring state (sys.databases, sys.database_mirroring).
- * master = 1, tempdb = 2, model = 3, msdb = 4 exist from creation and cannot
- * be dropped; user databases get ids from 5 up. Mirroring columns are NULL
- * until cat_database_set_mirroring. This is the minimal store later work on
- * ALTER DATABASE SET PARTNER / WITNESS builds on.
+ * Databases and their mirroring settings (sys.databases,
+ * sys.database_mirroring). master = 1, tempdb = 2, model = 3, msdb = 4 exist
+ * from creation and cannot be dropped; user databases (named mirroring
+ * sessions: mirrorkey stores no data in them) get ids from 5 up. Mirroring
+ * columns are NULL until cat_database_set_mirroring. The stored `state` and
+ * `witness_state` are not what the view shows: sys.database_mirroring
+ * computes both live from the kept links (catalog/connections.h,
+ * cat_set_link_source).
  */
 #ifndef CAT_DATABASES_H
 #define CAT_DATABASES_H
