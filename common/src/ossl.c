@@ -7,15 +7,27 @@
 #include <openssl/evp.h>
 #include <openssl/store.h>
 
+/*
+ * Both ends of the queue: the first error is usually the cause (a provider's
+ * "token unavailable"), the last what the caller saw ("internal error").
+ */
 mk_result mk_ossl_fail(mk_err code, const char *file, int line, const char *what)
 {
-    char reason[256] = "no detail";
-    unsigned long e = ERR_peek_last_error();
-    if (e != 0) {
-        ERR_error_string_n(e, reason, sizeof(reason));
+    char first[256] = "no detail";
+    char last[256] = "";
+    unsigned long e1 = ERR_peek_error();
+    unsigned long e2 = ERR_peek_last_error();
+    if (e1 != 0) {
+        ERR_error_string_n(e1, first, sizeof(first));
+    }
+    if (e2 != 0 && e2 != e1) {
+        ERR_error_string_n(e2, last, sizeof(last));
     }
     ERR_clear_error();
-    return mk_error_set(code, file, line, "%s: %s", what, reason);
+    if (last[0] != '\0') {
+        return mk_error_set(code, file, line, "%s: %s (then: %s)", what, first, last);
+    }
+    return mk_error_set(code, file, line, "%s: %s", what, first);
 }
 
 MK_RESULT mk_ossl_load_private_key(OSSL_LIB_CTX *libctx, const char *uri, EVP_PKEY **out)

@@ -12,7 +12,8 @@
 #include "mk/result.h"
 
 /*
- * Record "<what>: <OpenSSL's most recent reason>" with the given code, clear
+ * Record "<what>: <OpenSSL's first queued reason>" — plus " (then: <the
+ * last>)" when the queue holds more than one — with the given code, clear
  * OpenSSL's error queue, and return MK_ERR. Use through MK_OSSL_FAIL.
  */
 mk_result mk_ossl_fail(mk_err code, const char *file, int line, const char *what);
