@@ -43,8 +43,24 @@ static void say(ep_control *ans, uint32_t number, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     ans->number = number;
-    vsnprintf(ans->text, sizeof(ans->text), fmt, ap);
+    int n = vsnprintf(ans->text, sizeof(ans->text), fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof(ans->text)) {
+        /* Truncated: drop a partial UTF-8 sequence at the end (RESULT texts must be UTF-8). */
+        size_t len = strlen(ans->text);
+        size_t cut = len;
+        while (cut > 0 && ((uint8_t)ans->text[cut - 1] & 0xc0) == 0x80) {
+            cut--;
+        }
+        if (cut > 0 && (uint8_t)ans->text[cut - 1] >= 0xc0) {
+            size_t need = (uint8_t)ans->text[cut - 1] >= 0xf0   ? 4
+                          : (uint8_t)ans->text[cut - 1] >= 0xe0 ? 3
+                                                                : 2;
+            if (len - (cut - 1) < need) {
+                ans->text[cut - 1] = '\0';
+            }
+        }
+    }
 }
 
 /* Write the new mirroring settings; a failure answers SESSION_BUSY. */
@@ -65,7 +81,17 @@ static void answer(ep_manager *m, const ep_conn *c, const ep_control *req, ep_co
                    bool *changed)
 {
     cat_database d;
-    if (mk_failed(cat_database_get(m->db, req->database, &d)) || !d.is_mirrored) {
+    if (mk_failed(cat_database_get(m->db, req->database, &d))) {
+        if (mk_error_code() != MK_E_NOT_FOUND) {
+            /* Not "no session": the requester would take that as leave to wait as a mirror. */
+            mk_log_error_result(MK_LOG_ERROR, "endpoint: reading a mirroring session");
+            say(ans, SESSION_BUSY, "database '%s' on %s could not be read", req->database,
+                m->instance);
+            return;
+        }
+        d.is_mirrored = false;
+    }
+    if (!d.is_mirrored) {
         say(ans, SESSION_NOT_CONFIGURED, "database '%s' is not configured for mirroring on %s",
             req->database, m->instance);
         return;
@@ -313,8 +339,13 @@ bool ep_link_source(void *manager, const char *address) { return ep_link_up(mana
 MK_RESULT ep_manager_port_check(ep_manager *m, const char *ip, int port)
 {
     ENSURE_MSG(port >= 1 && port <= 65535, MK_E_INVALID, "port %d out of range", port);
-    if (ep_manager_port(m) == (uint16_t)port) {
-        return MK_OK; /* ours: apply moves or keeps the listener */
+    pthread_mutex_lock(&m->lock);
+    /* Ours (the same address, or ALL on either side): apply releases it before it listens again. */
+    bool ours = m->listening && m->port == (uint16_t)port &&
+                (strcmp(m->ip, ip) == 0 || m->ip[0] == '\0' || ip[0] == '\0');
+    pthread_mutex_unlock(&m->lock);
+    if (ours) {
+        return MK_OK;
     }
     int fd = -1;
     uint16_t bound = 0;

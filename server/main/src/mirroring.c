@@ -40,7 +40,14 @@ mk_result srv_mirror_request(void *arg, const exec_mirror_request *req, exec_mir
     }
     char peer[EP_NAME_MAX + 1] = "";
     GUARD(ep_session_request(inst->endpoint, req->address, role, send, &answer, peer));
-    reply->number = (int)answer.number;
+    /* Only the answers the protocol defines reach a client; anything else is "busy". */
+    switch (answer.number) {
+    case 0:
+    case 1404:
+    case 1410:
+    case 1416: reply->number = (int)answer.number; break;
+    default: reply->number = 1404; break;
+    }
     snprintf(reply->peer_instance, sizeof(reply->peer_instance), "%s", peer);
     return MK_OK;
 }
