@@ -11,7 +11,7 @@
 #define DB_SELECT                                                                                  \
     "SELECT database_id, name, state, create_date, mirroring_guid, mirroring_state,"               \
     " mirroring_role, mirroring_partner_name, mirroring_partner_instance,"                         \
-    " mirroring_witness_name, mirroring_witness_state FROM databases"
+    " mirroring_witness_name, mirroring_witness_state, mirroring_partner_cert FROM databases"
 #define DB_COLS DB_SELECT " WHERE name = ?1"
 
 static const char *col_text(sqlite3_stmt *st, int col)
@@ -39,6 +39,7 @@ static void read_db(sqlite3_stmt *st, cat_database *d)
                   col_text(st, 8));
     cat_copy_text(d->mirroring.witness_name, sizeof(d->mirroring.witness_name), col_text(st, 9));
     d->mirroring.witness_state = sqlite3_column_int(st, 10);
+    d->mirroring.partner_cert_id = (int32_t)sqlite3_column_int64(st, 11);
 }
 
 static MK_RESULT find_db(cat_db *db, const char *name, bool *found, cat_database *out)
@@ -162,6 +163,8 @@ static MK_RESULT check_mirroring(const cat_mirroring *m)
                m->state);
     ENSURE_MSG(m->role == CAT_MIR_PRINCIPAL || m->role == CAT_MIR_MIRROR, MK_E_INVALID,
                "mirroring role %d out of range", m->role);
+    ENSURE_MSG(m->partner_cert_id >= 0, MK_E_INVALID, "partner certificate id %d",
+               (int)m->partner_cert_id);
     ENSURE_MSG(m->witness_state >= 0 && m->witness_state <= 2, MK_E_INVALID,
                "witness state %d out of range", m->witness_state);
     const char *fields[] = {m->partner_name, m->partner_instance, m->witness_name};
@@ -190,7 +193,8 @@ static MK_RESULT set_mirroring_locked(cat_db *db, const char *name, const cat_mi
                           "UPDATE databases SET mirroring_guid = ?2, mirroring_state = ?3,"
                           " mirroring_role = ?4, mirroring_partner_name = ?5,"
                           " mirroring_partner_instance = ?6, mirroring_witness_name = ?7,"
-                          " mirroring_witness_state = ?8 WHERE database_id = ?1",
+                          " mirroring_witness_state = ?8, mirroring_partner_cert = ?9"
+                          " WHERE database_id = ?1",
                           &st));
     GUARD_OUT(cat_bind_int(db, st, 1, d.database_id));
     GUARD_OUT(cat_bind_text(db, st, 2, guid));
@@ -200,6 +204,9 @@ static MK_RESULT set_mirroring_locked(cat_db *db, const char *name, const cat_mi
     GUARD_OUT(cat_bind_text(db, st, 6, m->partner_instance[0] ? m->partner_instance : NULL));
     GUARD_OUT(cat_bind_text(db, st, 7, witness ? m->witness_name : NULL));
     GUARD_OUT(cat_bind_int(db, st, 8, witness ? m->witness_state : CAT_WIT_UNKNOWN));
+    if (m->partner_cert_id > 0) {
+        GUARD_OUT(cat_bind_int(db, st, 9, m->partner_cert_id));
+    }
     GUARD_OUT(cat_step_done(db, st));
     res = MK_OK;
 out:
@@ -222,7 +229,8 @@ static MK_RESULT clear_locked(cat_db *db, const char *name)
                        "UPDATE databases SET mirroring_guid = NULL, mirroring_state = NULL,"
                        " mirroring_role = NULL, mirroring_partner_name = NULL,"
                        " mirroring_partner_instance = NULL, mirroring_witness_name = NULL,"
-                       " mirroring_witness_state = NULL WHERE database_id = ?1",
+                       " mirroring_witness_state = NULL, mirroring_partner_cert = NULL"
+                       " WHERE database_id = ?1",
                        d.database_id);
 }
 

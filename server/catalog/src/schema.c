@@ -186,6 +186,16 @@ static MK_RESULT migrate_to_v1(cat_db *db)
     return cat_exec(db, pragma);
 }
 
+/*
+ * v2: the partner's endpoint certificate (its certificate_id in this
+ * catalog) pins a mirroring session to the instance that answered at the
+ * partner address (docs/endpoint.md "Sessions").
+ */
+static MK_RESULT migrate_to_v2(cat_db *db)
+{
+    return cat_exec(db, "ALTER TABLE databases ADD COLUMN mirroring_partner_cert INTEGER");
+}
+
 typedef struct migration {
     int to_version;
     MK_RESULT (*run)(cat_db *db);
@@ -194,6 +204,7 @@ typedef struct migration {
 /* Append a step here (and bump CAT_SCHEMA_VERSION) for every schema change. */
 static const migration migrations[] = {
     {1, migrate_to_v1},
+    {2, migrate_to_v2},
 };
 
 static MK_RESULT set_version(cat_db *db, int version)

@@ -7,12 +7,15 @@
  * and its RESULT, then hang up.
  *
  * The acceptor side: ep_session_handle answers a request that arrived on an
- * inbound PARTNER connection by reading and updating its own catalog:
- *   JOIN         we are a mirror waiting for a principal: record the
- *                requester's instance as our partner (0); no session for the
- *                database here (1416); in a session with someone else (1410)
- *   LEAVE        the requester is our partner (or none joined yet): end it (0)
- *   SET_WITNESS  the requester is our partner: record the witness (0)
+ * inbound PARTNER connection by reading and updating its own catalog. A
+ * session is pinned to the certificate that answered at its partner address
+ * when SET PARTNER ran here (cat_mirroring.partner_cert_id); "the partner"
+ * below is a requester presenting that certificate:
+ *   JOIN         we are a mirror waiting for the partner: record its
+ *                instance name (0); no session for the database here (1416);
+ *                a principal, or a session pinned to someone else (1410)
+ *   LEAVE        from the partner: end the session (0); else 1416
+ *   SET_WITNESS  from the partner of a joined session: record the witness (0)
  *
  * ep_sessions_sync keeps the endpoint's kept links equal to what the
  * joined sessions in the catalog need.
@@ -98,11 +101,13 @@ static void answer(ep_manager *m, const ep_conn *c, const ep_control *req, ep_co
     }
     cat_mirroring mir = d.mirroring;
     bool joined = mir.partner_instance[0] != '\0';
-    bool ours = joined && strcasecmp(mir.partner_instance, c->peer_instance) == 0;
+    /* The session is pinned to the certificate that answered at the partner address. */
+    bool ours = mir.partner_cert_id > 0 && mir.partner_cert_id == c->peer.cert_id;
     switch (req->op) {
     case EP_CTL_JOIN:
-        if (mir.role != CAT_MIR_MIRROR || (joined && !ours)) {
-            say(ans, SESSION_ALREADY, "database '%s' on %s is already in a mirroring session",
+        if (mir.role != CAT_MIR_MIRROR || !ours) {
+            say(ans, SESSION_ALREADY,
+                "database '%s' on %s is in a mirroring session or waits for another partner",
                 d.name, m->instance);
             return;
         }
@@ -110,7 +115,7 @@ static void answer(ep_manager *m, const ep_conn *c, const ep_control *req, ep_co
         *changed = !joined && store(m, &d, &mir, ans);
         return;
     case EP_CTL_LEAVE:
-        if (joined && !ours) {
+        if (!ours) {
             say(ans, SESSION_NOT_CONFIGURED, "database '%s' on %s is mirrored with another partner",
                 d.name, m->instance);
             return;
@@ -118,7 +123,7 @@ static void answer(ep_manager *m, const ep_conn *c, const ep_control *req, ep_co
         *changed = store(m, &d, NULL, ans);
         return;
     case EP_CTL_SET_WITNESS:
-        if (!ours) {
+        if (!joined || !ours) {
             say(ans, SESSION_NOT_CONFIGURED, "database '%s' on %s is not mirrored with you", d.name,
                 m->instance);
             return;
@@ -196,13 +201,17 @@ out:
 }
 
 MK_RESULT ep_session_request(ep_manager *m, const char *address, ep_hello_role role,
-                             const ep_control *req, ep_control *answer, char *peer_instance)
+                             const ep_control *req, ep_control *answer, char *peer_instance,
+                             int32_t *peer_cert_id)
 {
     char host[EP_HOST_MAX + 1];
     uint16_t port = 0;
     ep_conn *c = NULL;
     memset(answer, 0, sizeof(*answer));
     answer->op = EP_CTL_RESULT;
+    if (peer_cert_id != NULL) {
+        *peer_cert_id = 0;
+    }
     GUARD(ep_address_parse(address, strlen(address), host, &port));
     if (mk_failed(ep_dial(m, host, port, role, &c))) {
         if (mk_error_code() != MK_E_EXISTS) {
@@ -216,6 +225,9 @@ MK_RESULT ep_session_request(ep_manager *m, const char *address, ep_hello_role r
     }
     if (peer_instance != NULL) {
         snprintf(peer_instance, EP_NAME_MAX + 1, "%s", c->peer_instance);
+    }
+    if (peer_cert_id != NULL) {
+        *peer_cert_id = c->peer.cert_id;
     }
     mk_result r = MK_OK;
     if (req != NULL && strcasecmp(c->peer_instance, m->instance) != 0) {

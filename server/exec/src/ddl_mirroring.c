@@ -195,6 +195,8 @@ static mk_result set_partner(exec_session *s, const cat_database *d, const char 
     cat_mirroring m;
     fresh_mirroring(&m, NULL);
     snprintf(m.partner_name, sizeof(m.partner_name), "%s", address);
+    /* Pinned: only the instance that answered here may join, leave or change the session. */
+    m.partner_cert_id = reply.peer_certificate_id > 0 ? reply.peer_certificate_id : 0;
     if (reply.number == 0) {
         m.role = CAT_MIR_PRINCIPAL;
         snprintf(m.partner_instance, sizeof(m.partner_instance), "%s", reply.peer_instance);

@@ -39,7 +39,9 @@ mk_result srv_mirror_request(void *arg, const exec_mirror_request *req, exec_mir
     default: BAIL_MSG(MK_E_INVALID, "unknown mirroring request %d", (int)req->op);
     }
     char peer[EP_NAME_MAX + 1] = "";
-    GUARD(ep_session_request(inst->endpoint, req->address, role, send, &answer, peer));
+    int32_t cert_id = 0;
+    GUARD(ep_session_request(inst->endpoint, req->address, role, send, &answer, peer, &cert_id));
+    reply->peer_certificate_id = cert_id;
     /* Only the answers the protocol defines reach a client; anything else is "busy". */
     switch (answer.number) {
     case 0:

@@ -29,6 +29,7 @@ typedef struct answer {
     bool fail;
     int number;
     const char *instance;
+    int32_t cert; /* the certificate_id the answering instance presented */
     bool drop_db; /* sabotage: drop the database inside the statement (a later catalog failure) */
 } answer;
 
@@ -73,6 +74,7 @@ static mk_result fake_mirror(void *arg, const exec_mirror_request *req, exec_mir
     reply->number = a->number;
     snprintf(reply->peer_instance, sizeof(reply->peer_instance), "%s",
              a->instance != NULL ? a->instance : "");
+    reply->peer_certificate_id = a->cert;
     return MK_OK;
 }
 
@@ -330,9 +332,12 @@ static void test_mirror_first(void **state)
     char v[REC_CELL];
     RUN_OK(h->f->admin, "CREATE DATABASE db");
     /* The principal has no session yet: it answers 1416, and this instance waits as MIRROR. */
-    expect(h, (answer[]){{.number = 1416, .instance = "HOST_A"}}, 1);
+    expect(h, (answer[]){{.number = 1416, .instance = "HOST_A", .cert = 9}}, 1);
     RUN_OK(h->f->admin, "ALTER DATABASE db SET PARTNER = 'TCP://host_a.example:5022'");
     assert_int_equal(h->nreq, 1);
+    cat_database d;
+    assert_true(mk_ok(cat_database_get(h->f->db, "db", &d)));
+    assert_int_equal(d.mirroring.partner_cert_id, 9); /* only that principal may join */
     assert_request(h, 0, EXEC_MIRROR_JOIN, "TCP://host_a.example:5022", NULL);
     assert_changed(h, "db");
     assert_string_equal(mirroring(h, "mirroring_role", v), "2");
@@ -370,9 +375,12 @@ static void test_principal(void **state)
     harness *h = *state;
     char v[REC_CELL];
     RUN_OK(h->f->admin, "CREATE DATABASE db");
-    expect(h, (answer[]){{.number = 0, .instance = "HOST_A"}}, 1);
+    expect(h, (answer[]){{.number = 0, .instance = "HOST_A", .cert = 7}}, 1);
     RUN_OK(h->f->admin, "ALTER DATABASE db SET PARTNER = 'TCP://host_a:5022'");
     assert_int_equal(h->nreq, 1); /* no LEAVE: the statement committed */
+    cat_database d;
+    assert_true(mk_ok(cat_database_get(h->f->db, "db", &d)));
+    assert_int_equal(d.mirroring.partner_cert_id, 7); /* pinned to the certificate that answered */
     assert_request(h, 0, EXEC_MIRROR_JOIN, "TCP://host_a:5022", NULL);
     assert_changed(h, "db");
     assert_string_equal(mirroring(h, "mirroring_role", v), "1");

@@ -29,7 +29,7 @@
 typedef struct cat_db cat_db;
 
 /* The schema version this build writes. Older files are migrated on open. */
-#define CAT_SCHEMA_VERSION 1
+#define CAT_SCHEMA_VERSION 2
 
 /* Longest name (sysname) in bytes of UTF-8, without the NUL. */
 #define CAT_NAME_MAX 128

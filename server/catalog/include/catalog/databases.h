@@ -45,7 +45,13 @@ typedef struct cat_mirroring {
     char partner_name[CAT_ADDRESS_MAX + 1];     /* 'TCP://host:port' */
     char partner_instance[CAT_ADDRESS_MAX + 1]; /* "" = NULL */
     char witness_name[CAT_ADDRESS_MAX + 1];     /* "" = no witness */
-    int witness_state;                          /* ignored without a witness */
+    /*
+     * The certificate (certificate_id here) the instance at partner_name
+     * presented when this session was set up; only it may join, leave or
+     * change the session. 0 = none.
+     */
+    int32_t partner_cert_id;
+    int witness_state; /* ignored without a witness */
 } cat_mirroring;
 
 typedef struct cat_database {

@@ -152,14 +152,17 @@ MK_RESULT ep_sessions_sync(ep_manager *m);
  * log in as role (ep_dial: TLS, our check of the acceptor, HELLO/ACCEPT),
  * send req as a CONTROL frame and wait for its RESULT in *answer, then
  * hang up. req NULL: log in and hang up (a probe). peer_instance (may be
- * NULL, EP_NAME_MAX + 1 bytes) gets the acceptor's instance name; when it
- * is our own instance (its name, or our own certificate) the request is not
- * sent and *answer says 0 (the caller refuses a partner that is itself). Errors: address errors,
+ * NULL, EP_NAME_MAX + 1 bytes) gets the acceptor's instance name and
+ * *peer_cert_id (may be NULL) the id in our catalog of the certificate it
+ * presented (0 when it is ourselves); when it is our own instance (its
+ * name, or our own certificate) the request is not sent and *answer says 0
+ * (the caller refuses a partner that is itself). Errors: address errors,
  * ep_connect's (MK_E_STATE our endpoint not started, MK_E_IO, MK_E_PERM),
  * MK_E_INVALID (an answer that is not a RESULT).
  */
 MK_RESULT ep_session_request(ep_manager *m, const char *address, ep_hello_role role,
-                             const ep_control *req, ep_control *answer, char *peer_instance);
+                             const ep_control *req, ep_control *answer, char *peer_instance,
+                             int32_t *peer_cert_id);
 
 /* The link source for sys.database_mirroring (cat_set_link_source): ep_link_up. */
 bool ep_link_source(void *manager, const char *address);

@@ -92,6 +92,11 @@ typedef struct exec_mirror_reply {
     int number;
     /* The instance that answered (its name in the endpoint handshake). */
     char peer_instance[EXEC_INSTANCE_NAME_MAX + 1];
+    /*
+     * The certificate_id in our catalog of the certificate it presented: a
+     * session is pinned to it (cat_mirroring.partner_cert_id). 0 = unknown.
+     */
+    int32_t peer_certificate_id;
 } exec_mirror_reply;
 
 /*
