@@ -380,6 +380,18 @@ static inline bool fx_wait_count(fx_inst *on, bool is_accept, size_t n, int ms)
     return false;
 }
 
+/* Wait (bounded) until the kept link from `i` to addr is up (or down). */
+static inline bool fx_wait_link(fx_inst *i, const char *addr, bool up, int ms)
+{
+    for (int waited = 0; waited <= ms; waited += 20) {
+        if (ep_link_up(i->m, addr) == up) {
+            return true;
+        }
+        fx_sleep_ms(20);
+    }
+    return false;
+}
+
 static inline mk_result fx_connect(fx_inst *from, fx_inst *to, ep_hello_role role, char *id)
 {
     return ep_connect(from->m, "127.0.0.1", to->port, role, id);

@@ -17,17 +17,6 @@
 #define A(f) (&(f)->inst[0])
 #define B(f) (&(f)->inst[1])
 
-static bool wait_up(fx_inst *i, const char *addr, bool up, int ms)
-{
-    for (int waited = 0; waited <= ms; waited += 20) {
-        if (ep_link_up(i->m, addr) == up) {
-            return true;
-        }
-        fx_sleep_ms(20);
-    }
-    return false;
-}
-
 static void test_link_survives_and_recovers(void **state)
 {
     fx *f = *state;
@@ -38,7 +27,7 @@ static void test_link_survives_and_recovers(void **state)
     FX_OK(ep_link_add(A(f)->m, addr, EP_HELLO_PARTNER));
     assert_true(mk_failed(ep_link_add(A(f)->m, addr, EP_HELLO_PARTNER)));
     assert_int_equal(mk_error_code(), MK_E_EXISTS);
-    assert_true(wait_up(A(f), addr, true, 3000));
+    assert_true(fx_wait_link(A(f), addr, true, 3000));
     assert_true(fx_wait_count(B(f), true, 1, 2000));
     /* One connection, kept over several heartbeat periods. */
     fx_sleep_ms(1000);
@@ -49,24 +38,24 @@ static void test_link_survives_and_recovers(void **state)
     cat_endpoint v = {.state = CAT_EP_STOPPED};
     FX_OK(cat_endpoint_alter(B(f)->db, "Mirroring", &v, CAT_EPF_STATE));
     ep_manager_changed(B(f)->m);
-    assert_true(wait_up(A(f), addr, false, 2000));
+    assert_true(fx_wait_link(A(f), addr, false, 2000));
     fx_sleep_ms(800);
     assert_false(ep_link_up(A(f)->m, addr));
     /* B starts again: back by itself. */
     v.state = CAT_EP_STARTED;
     FX_OK(cat_endpoint_alter(B(f)->db, "Mirroring", &v, CAT_EPF_STATE));
     ep_manager_changed(B(f)->m);
-    assert_true(wait_up(A(f), addr, true, 10000));
+    assert_true(fx_wait_link(A(f), addr, true, 10000));
     assert_int_equal(ep_link_logins(A(f)->m, addr), 2);
 
     /* B revokes A's CONNECT: down, refused while revoked, back after GRANT. */
     fx_perm(B(f), "HOST_A_login", 0, true);
     FX_OK(ep_manager_recheck(B(f)->m));
-    assert_true(wait_up(A(f), addr, false, 2000));
+    assert_true(fx_wait_link(A(f), addr, false, 2000));
     fx_sleep_ms(800);
     assert_int_equal(ep_count_logged_in(B(f)->m, true), 0);
     fx_perm(B(f), "HOST_A_login", CAT_PERM_GRANT, false);
-    assert_true(wait_up(A(f), addr, true, 10000));
+    assert_true(fx_wait_link(A(f), addr, true, 10000));
     assert_int_equal(ep_link_logins(A(f)->m, addr), 3);
 
     /* Removed: closed and not re-established. */
@@ -94,7 +83,7 @@ static void test_witness_link_and_role(void **state)
     assert_false(ep_link_up(A(f)->m, addr));
     FX_OK(ep_link_remove(A(f)->m, addr));
     FX_OK(ep_link_add(A(f)->m, addr, EP_HELLO_WITNESS));
-    assert_true(wait_up(A(f), addr, true, 3000));
+    assert_true(fx_wait_link(A(f), addr, true, 3000));
     /* Teardown with a live link: the manager stops its keeper first. */
 }
 

@@ -43,17 +43,6 @@ static uint32_t ask(fx_inst *from, fx_inst *to, uint8_t op, const char *db, cons
     return ans.number;
 }
 
-static bool wait_link(fx_inst *i, const char *addr, bool up, int ms)
-{
-    for (int waited = 0; waited <= ms; waited += 20) {
-        if (ep_link_up(i->m, addr) == up) {
-            return true;
-        }
-        fx_sleep_ms(20);
-    }
-    return false;
-}
-
 static void mirroring_of(fx_inst *i, cat_database *d)
 {
     FX_OK(cat_database_get(i->db, "mk_db", d));
@@ -90,7 +79,7 @@ static void test_session_pinned_to_partner_certificate(void **state)
     mirroring_of(A(f), &d);
     assert_string_equal(d.mirroring.partner_instance, "HOST_B");
     assert_int_equal(d.mirroring.partner_cert_id, b_at_a);
-    assert_true(wait_link(A(f), addr_b, true, 5000));
+    assert_true(fx_wait_link(A(f), addr_b, true, 5000));
     assert_int_equal(ask(B(f), A(f), EP_CTL_JOIN, "mk_db", NULL), 0); /* again: no change */
 
     /* Only B moves the witness. */
@@ -108,7 +97,7 @@ static void test_session_pinned_to_partner_certificate(void **state)
     assert_int_equal(ask(B(f), A(f), EP_CTL_LEAVE, "mk_db", NULL), 0);
     mirroring_of(A(f), &d);
     assert_false(d.is_mirrored);
-    assert_true(wait_link(A(f), addr_b, false, 5000));
+    assert_true(fx_wait_link(A(f), addr_b, false, 5000));
 
     /* Nothing mirrored here: 1416 for every request. */
     assert_int_equal(ask(B(f), A(f), EP_CTL_JOIN, "mk_db", NULL), 1416);
