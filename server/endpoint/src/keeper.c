@@ -183,3 +183,5 @@ size_t ep_links_list(ep_manager *m, ep_link_info *out, size_t cap)
     pthread_mutex_unlock(&m->lock);
     return n;
 }
+
+bool ep_link_source(void *manager, const char *address) { return ep_link_up(manager, address); }

@@ -10,6 +10,9 @@
  * The HELLO is read before any REJECT so that closing never discards
  * unread data (which would turn our REJECT into a TCP reset). The peer
  * learns only the REJECT code; the reason goes to our log.
+ *
+ * ep_manager_port_check answers CREATE / ALTER ENDPOINT's question (7890)
+ * of whether a port is free for the listener.
  */
 #include "internal.h"
 
@@ -233,4 +236,22 @@ void ep_listener_stop(ep_manager *m)
     m->port = 0;
     m->listening = false;
     pthread_mutex_unlock(&m->lock);
+}
+
+MK_RESULT ep_manager_port_check(ep_manager *m, const char *ip, int port)
+{
+    ENSURE_MSG(port >= 1 && port <= 65535, MK_E_INVALID, "port %d out of range", port);
+    pthread_mutex_lock(&m->lock);
+    /* Ours (the same address, or ALL on either side): apply releases it before it listens again. */
+    bool ours = m->listening && m->port == (uint16_t)port &&
+                (strcmp(m->ip, ip) == 0 || m->ip[0] == '\0' || ip[0] == '\0');
+    pthread_mutex_unlock(&m->lock);
+    if (ours) {
+        return MK_OK;
+    }
+    int fd = -1;
+    uint16_t bound = 0;
+    GUARD(net_listen(ip, (uint16_t)port, &fd, &bound));
+    close(fd);
+    return MK_OK;
 }

@@ -26,11 +26,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "catalog/databases.h"
 #include "mk/log.h"
-#include "net/socket.h"
+#include "text.h"
 
 /* SQL Server's numbers in RESULT answers. */
 #define SESSION_NOT_CONFIGURED 1416 /* no session for the database here */
@@ -49,19 +48,10 @@ static void say(ep_control *ans, uint32_t number, const char *fmt, ...)
     int n = vsnprintf(ans->text, sizeof(ans->text), fmt, ap);
     va_end(ap);
     if (n >= (int)sizeof(ans->text)) {
-        /* Truncated: drop a partial UTF-8 sequence at the end (RESULT texts must be UTF-8). */
+        /* Truncated: drop a partial UTF-8 sequence at the end (at most 3 bytes). */
         size_t len = strlen(ans->text);
-        size_t cut = len;
-        while (cut > 0 && ((uint8_t)ans->text[cut - 1] & 0xc0) == 0x80) {
-            cut--;
-        }
-        if (cut > 0 && (uint8_t)ans->text[cut - 1] >= 0xc0) {
-            size_t need = (uint8_t)ans->text[cut - 1] >= 0xf0   ? 4
-                          : (uint8_t)ans->text[cut - 1] >= 0xe0 ? 3
-                                                                : 2;
-            if (len - (cut - 1) < need) {
-                ans->text[cut - 1] = '\0';
-            }
+        while (len > 0 && !ep_text_ok((const uint8_t *)ans->text, len)) {
+            ans->text[--len] = '\0';
         }
     }
 }
@@ -344,24 +334,4 @@ MK_RESULT ep_sessions_sync(ep_manager *m)
     }
     pthread_mutex_unlock(&m->sync_lock);
     return r;
-}
-
-bool ep_link_source(void *manager, const char *address) { return ep_link_up(manager, address); }
-
-MK_RESULT ep_manager_port_check(ep_manager *m, const char *ip, int port)
-{
-    ENSURE_MSG(port >= 1 && port <= 65535, MK_E_INVALID, "port %d out of range", port);
-    pthread_mutex_lock(&m->lock);
-    /* Ours (the same address, or ALL on either side): apply releases it before it listens again. */
-    bool ours = m->listening && m->port == (uint16_t)port &&
-                (strcmp(m->ip, ip) == 0 || m->ip[0] == '\0' || ip[0] == '\0');
-    pthread_mutex_unlock(&m->lock);
-    if (ours) {
-        return MK_OK;
-    }
-    int fd = -1;
-    uint16_t bound = 0;
-    GUARD(net_listen(ip, (uint16_t)port, &fd, &bound));
-    close(fd);
-    return MK_OK;
 }
