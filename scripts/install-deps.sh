@@ -11,7 +11,7 @@ PACKAGES=(
     softhsm2 p11-kit libp11-kit-dev opensc gnutls-bin
     libp11-dev libengine-pkcs11-openssl stunnel4
     freetds-dev freetds-bin python3 python3-pymssql
-    libsqlite3-dev sqlite3 libcmocka-dev
+    libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libjansson-dev
     iproute2 procps psmisc
 )
 

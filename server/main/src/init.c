@@ -23,7 +23,7 @@
 #include "catalog/verifier.h"
 #include "mk/log.h"
 #include "mk/secret.h"
-#include "srv/secret_file.h"
+#include "mk/secret_file.h"
 
 /* What init made so far, for undoing it. */
 typedef struct init_state {
@@ -70,7 +70,7 @@ static MK_RESULT check_uri(const char *text)
 static MK_RESULT read_password(const srv_init_args *a, mk_secret **out)
 {
     mk_secret *pw = NULL;
-    GUARD(srv_secret_file_read(a->admin_password_file, CAT_PASSWORD_MAX_BYTES, &pw));
+    GUARD(mk_secret_file_read(a->admin_password_file, CAT_PASSWORD_MAX_BYTES, &pw));
     cat_pw_rule rule =
         cat_password_policy_check(a->admin_login, mk_secret_cdata(pw), mk_secret_len(pw));
     if (rule != CAT_PW_OK) {

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "srv/secret_file.h"
+#include "mk/secret_file.h"
 
 static char dir[] = "/tmp/mk-secret-test-XXXXXX";
 static char path[256];
@@ -54,7 +54,7 @@ static void expect_ok(const char *content, const char *want)
 {
     write_file(content, strlen(content), 0600);
     mk_secret *s = NULL;
-    assert_true(mk_ok(srv_secret_file_read(path, 128, &s)));
+    assert_true(mk_ok(mk_secret_file_read(path, 128, &s)));
     assert_int_equal(mk_secret_len(s), strlen(want));
     assert_memory_equal(mk_secret_cdata(s), want, strlen(want));
     mk_secret_free(s);
@@ -64,7 +64,7 @@ static void expect_bad(const void *content, size_t len, mode_t mode, mk_err code
 {
     write_file(content, len, mode);
     mk_secret *s = NULL;
-    assert_true(mk_failed(srv_secret_file_read(path, 16, &s)));
+    assert_true(mk_failed(mk_secret_file_read(path, 16, &s)));
     assert_null(s);
     assert_int_equal(mk_error_code(), code);
     assert_null(strstr(mk_error_message(), "Pa55"));
@@ -79,7 +79,7 @@ static void test_good(void **state)
     expect_ok(" spaces kept ", " spaces kept ");
     chmod(path, 0400);
     mk_secret *s = NULL;
-    assert_true(mk_ok(srv_secret_file_read(path, 128, &s)));
+    assert_true(mk_ok(mk_secret_file_read(path, 128, &s)));
     mk_secret_free(s);
 }
 
@@ -98,7 +98,7 @@ static void test_bad(void **state)
     /* Exactly the limit is fine, with or without the newline. */
     write_file("Pa55word-16bytes\n", 17, 0600);
     mk_secret *s = NULL;
-    assert_true(mk_ok(srv_secret_file_read(path, 16, &s)));
+    assert_true(mk_ok(mk_secret_file_read(path, 16, &s)));
     assert_int_equal(mk_secret_len(s), 16);
     mk_secret_free(s);
 }
@@ -108,16 +108,16 @@ static void test_not_a_file(void **state)
     (void)state;
     mk_secret *s = NULL;
     unlink(path);
-    assert_true(mk_failed(srv_secret_file_read(path, 16, &s)));
+    assert_true(mk_failed(mk_secret_file_read(path, 16, &s)));
     assert_int_equal(mk_error_code(), MK_E_NOT_FOUND);
-    assert_true(mk_failed(srv_secret_file_read(dir, 16, &s)));
+    assert_true(mk_failed(mk_secret_file_read(dir, 16, &s)));
     assert_int_equal(mk_error_code(), MK_E_INVALID);
     /* A symlink is not followed. */
     char link[300];
     snprintf(link, sizeof(link), "%s/link", dir);
     write_file("Pa55word!", 9, 0600);
     assert_int_equal(symlink(path, link), 0);
-    assert_true(mk_failed(srv_secret_file_read(link, 16, &s)));
+    assert_true(mk_failed(mk_secret_file_read(link, 16, &s)));
     unlink(link);
 }
 

@@ -1,11 +1,11 @@
 /*
  * Secrets read from files (the first sysadmin's password for `mirrorkeyd
- * init`), with the same rules as PIN files: the file must be a regular file
+ * init`, the passwords `mirrorkey apply` uses), with the same rules as PIN files: the file must be a regular file
  * owned by the caller (or root) and neither group- nor world-accessible, so a
  * password never travels through argv or the environment.
  */
-#ifndef SRV_SECRET_FILE_H
-#define SRV_SECRET_FILE_H
+#ifndef MK_SECRET_FILE_H
+#define MK_SECRET_FILE_H
 
 #include <stddef.h>
 
@@ -19,6 +19,6 @@
  * permission bits or a foreign owner; MK_E_INVALID not a regular file, empty,
  * more than one line or a NUL byte; MK_E_TOOBIG over max bytes; MK_E_IO.
  */
-MK_RESULT srv_secret_file_read(const char *path, size_t max, mk_secret **out);
+MK_RESULT mk_secret_file_read(const char *path, size_t max, mk_secret **out);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * One-line secrets from owner-only files (see srv/secret_file.h). The bytes
+ * One-line secrets from owner-only files (see mk/secret_file.h). The bytes
  * go straight from read(2) into a locked, wiped mk_secret.
  */
-#include "srv/secret_file.h"
+#include "mk/secret_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@ static MK_RESULT check_file(int fd, const char *path)
     ENSURE_MSG(fstat(fd, &st) == 0, MK_E_IO, "cannot stat %s: %s", path, strerror(errno));
     ENSURE_MSG(S_ISREG(st.st_mode), MK_E_INVALID, "%s is not a regular file", path);
     ENSURE_MSG(st.st_uid == geteuid() || st.st_uid == 0, MK_E_PERM,
-               "%s must be owned by the user running mirrorkeyd", path);
+               "%s must be owned by the user running this program", path);
     ENSURE_MSG((st.st_mode & 077) == 0, MK_E_PERM,
                "%s is accessible by group or others; run: chmod 600 %s", path, path);
     return MK_OK;
@@ -54,7 +54,7 @@ static MK_RESULT read_all(int fd, const char *path, mk_secret *s, size_t max)
     return mk_secret_set_len(s, len);
 }
 
-MK_RESULT srv_secret_file_read(const char *path, size_t max, mk_secret **out)
+MK_RESULT mk_secret_file_read(const char *path, size_t max, mk_secret **out)
 {
     mk_result res = MK_ERR;
     mk_secret *s = NULL;

@@ -1,0 +1,2 @@
+/* Placeholder: being written (see transcript.h). */
+#include "transcript.h"
