@@ -5,7 +5,8 @@
  * ddl_cert_import.c.
  *
  * A generated certificate's private key is created on the token with
- * SENSITIVE, !EXTRACTABLE (p11_keygen, whose policy report must pass),
+ * SENSITIVE, !EXTRACTABLE (p11_keygen, whose policy report must pass), of
+ * the type and size ALGORITHM names or else the instance's default,
  * labelled with the certificate's name; the self-signed X.509 v3
  * certificate is signed on the token through the provider and stored on the
  * token beside the key under the same CKA_ID, then in the catalog as 'HS'
@@ -150,12 +151,39 @@ static mk_result precheck(exec_session *s, const sql_stmt *stmt, int64_t *start,
     return MK_OK;
 }
 
+/*
+ * The key pair ALGORITHM asks for; without it, the instance's default
+ * (exec_instance_config.cert_key_type / cert_key_bits).
+ */
+static void key_params(const exec_instance *inst, const sql_create_cert_stmt *c,
+                       p11_keygen_params *kp)
+{
+    static const struct {
+        sql_cert_algorithm alg;
+        p11_key_type type;
+        unsigned bits;
+    } algs[] = {
+        {SQL_CERT_ALG_RSA_2048, P11_KEY_RSA, 2048}, {SQL_CERT_ALG_RSA_3072, P11_KEY_RSA, 3072},
+        {SQL_CERT_ALG_RSA_4096, P11_KEY_RSA, 4096}, {SQL_CERT_ALG_EC_P256, P11_KEY_EC, 256},
+        {SQL_CERT_ALG_EC_P384, P11_KEY_EC, 384},
+    };
+    kp->type = inst->cert_key_type;
+    kp->bits = inst->cert_key_bits;
+    kp->label = c->name;
+    for (size_t i = 0; c->has_algorithm && i < sizeof(algs) / sizeof(algs[0]); i++) {
+        if (algs[i].alg == c->algorithm) {
+            kp->type = algs[i].type;
+            kp->bits = algs[i].bits;
+        }
+    }
+}
+
 /* Key pair on the token; its objects are destroyed if the statement fails later. */
 static mk_result make_key(exec_session *s, const sql_stmt *stmt, p11_key **key, sql_error *err)
 {
     const char *name = stmt->u.create_cert.name;
-    p11_keygen_params kp = {
-        .type = s->inst->cert_key_type, .bits = s->inst->cert_key_bits, .label = name};
+    p11_keygen_params kp;
+    key_params(s->inst, &stmt->u.create_cert, &kp);
     p11_policy_report report;
     char detail[400];
     if (mk_failed(p11_keygen(s->inst->token, &kp, key, &report))) {

@@ -1,6 +1,7 @@
 /*
- * AST helpers: statement kind names for logs and the wipe of the password
- * fields a statement carries (see sql/ast.h).
+ * AST helpers: statement kind and certificate algorithm names for logs and
+ * rendering, and the wipe of the password fields a statement carries (see
+ * sql/ast.h).
  */
 #include "sql/ast.h"
 
@@ -44,6 +45,19 @@ const char *sql_stmt_kind_name(sql_stmt_kind kind)
         return "?";
     }
     return names[kind];
+}
+
+const char *sql_cert_algorithm_name(sql_cert_algorithm alg)
+{
+    static const char *const names[] = {
+        [SQL_CERT_ALG_RSA_2048] = "RSA_2048", [SQL_CERT_ALG_RSA_3072] = "RSA_3072",
+        [SQL_CERT_ALG_RSA_4096] = "RSA_4096", [SQL_CERT_ALG_EC_P256] = "EC_P256",
+        [SQL_CERT_ALG_EC_P384] = "EC_P384",
+    };
+    if ((unsigned)alg >= sizeof(names) / sizeof(names[0]) || names[alg] == NULL) {
+        return "";
+    }
+    return names[alg];
 }
 
 #define MAX_SECRET_FIELDS 3

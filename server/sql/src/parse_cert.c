@@ -6,7 +6,8 @@
  *     | FROM BINARY = 0x... [WITH PRIVATE KEY (pk)]
  *     | FROM ASSEMBLY name
  *     | [ENCRYPTION BY PASSWORD = 'pw'] WITH SUBJECT = 's'
- *           [, START_DATE = 'd'] [, EXPIRY_DATE = 'd'] [, ENCRYPTION BY PASSWORD = 'pw'] }
+ *           [, START_DATE = 'd'] [, EXPIRY_DATE = 'd'] [, ENCRYPTION BY PASSWORD = 'pw']
+ *           [, ALGORITHM = { RSA_2048 | RSA_3072 | RSA_4096 | EC_P256 | EC_P384 }] }
  *     [ACTIVE FOR BEGIN_DIALOG = { ON | OFF }]
  *   BACKUP CERTIFICATE name TO FILE = 'path' [WITH PRIVATE KEY (pk)]
  *   pk := { FILE = 'p' | BINARY = 0x.. | ENCRYPTION BY PASSWORD = 'pw'
@@ -15,7 +16,9 @@
  * Private key clauses are parsed in full so that the executor can refuse
  * them with a clear error (keys never leave or enter the token that way).
  * Options may come in any order but each at most once (else error 102 near
- * the repeated option).
+ * the repeated option). ALGORITHM is mirrorkey's extension (the keyword of
+ * SQL Server's CREATE ASYMMETRIC KEY): its value is a plain identifier in
+ * any case; any other value is error 102 near it.
  */
 #include "internal.h"
 
@@ -96,6 +99,23 @@ static MK_RESULT from_source(sql_parser *p, sql_create_cert_stmt *c)
     return private_key(p, &c->has_private_key, &c->private_key);
 }
 
+/* `ALGORITHM = name`: the key pair generated on the token. */
+static MK_RESULT algorithm(sql_parser *p, sql_create_cert_stmt *c)
+{
+    static const sql_cert_algorithm algs[] = {SQL_CERT_ALG_RSA_2048, SQL_CERT_ALG_RSA_3072,
+                                              SQL_CERT_ALG_RSA_4096, SQL_CERT_ALG_EC_P256,
+                                              SQL_CERT_ALG_EC_P384};
+    GUARD(sql_p_once(p, &c->has_algorithm));
+    GUARD(sql_p_expect_kw_eq(p, "ALGORITHM"));
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        if (sql_p_accept_kw(p, sql_cert_algorithm_name(algs[i]))) {
+            c->algorithm = algs[i];
+            return MK_OK;
+        }
+    }
+    return sql_p_syntax_error(p);
+}
+
 /* One option of the WITH list after SUBJECT. */
 static MK_RESULT subject_option(sql_parser *p, sql_create_cert_stmt *c)
 {
@@ -111,6 +131,9 @@ static MK_RESULT subject_option(sql_parser *p, sql_create_cert_stmt *c)
     }
     if (sql_p_is_kw(p, "ENCRYPTION")) {
         return by_password(p, &c->has_encryption_password, &c->encryption_password);
+    }
+    if (sql_p_is_kw(p, "ALGORITHM")) {
+        return algorithm(p, c);
     }
     return sql_p_syntax_error(p);
 }

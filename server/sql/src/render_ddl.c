@@ -105,6 +105,10 @@ static MK_RESULT render_cert_source(const sql_create_cert_stmt *c, unsigned flag
             GUARD(sql_r_str(out, ", EXPIRY_DATE = "));
             GUARD(sql_r_string(out, c->expiry_date, false));
         }
+        if (c->has_algorithm) {
+            GUARD(sql_r_str(out, ", ALGORITHM = "));
+            GUARD(sql_r_str(out, sql_cert_algorithm_name(c->algorithm)));
+        }
         return MK_OK;
     }
     return c->has_private_key ? render_private_key(&c->private_key, flags, out) : MK_OK;

@@ -1,6 +1,7 @@
 /*
  * Certificate statements: CREATE CERTIFICATE in every source form (with and
- * without private key clauses), date options in any order, ENCRYPTION BY
+ * without private key clauses), date options in any order, ALGORITHM (every
+ * value, any case; unknown values and repeats are 102), ENCRYPTION BY
  * PASSWORD in both places, ACTIVE FOR BEGIN_DIALOG; BACKUP CERTIFICATE with
  * and without WITH PRIVATE KEY; DROP CERTIFICATE; and their syntax errors.
  */
@@ -60,6 +61,50 @@ static void test_generate_password_first(void **state)
     assert_false(c->has_expiry_date);
     assert_true(c->active_for_begin_dialog);
     sql_batch_free(b);
+}
+
+static void test_generate_algorithm(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        sql_cert_algorithm alg;
+    } cases[] = {
+        {"RSA_2048", SQL_CERT_ALG_RSA_2048}, {"RSA_3072", SQL_CERT_ALG_RSA_3072},
+        {"RSA_4096", SQL_CERT_ALG_RSA_4096}, {"EC_P256", SQL_CERT_ALG_EC_P256},
+        {"EC_P384", SQL_CERT_ALG_EC_P384},   {"ec_p384", SQL_CERT_ALG_EC_P384},
+        {"Rsa_2048", SQL_CERT_ALG_RSA_2048},
+    };
+    sql_batch *b = NULL;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[200];
+        snprintf(text, sizeof(text), "CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = %s",
+                 cases[i].text);
+        sql_create_cert_stmt *c = cert(text, &b);
+        assert_true(c->has_algorithm);
+        assert_int_equal(c->algorithm, cases[i].alg);
+        assert_false(c->has_start_date);
+        sql_batch_free(b);
+    }
+    /* Anywhere in the list after SUBJECT, beside the dates. */
+    sql_create_cert_stmt *c = cert("CREATE CERTIFICATE c WITH SUBJECT = 's', algorithm = EC_P256, "
+                                   "START_DATE = '2024-01-01', EXPIRY_DATE = '2030-01-01' "
+                                   "ACTIVE FOR BEGIN_DIALOG = ON",
+                                   &b);
+    assert_true(c->has_algorithm);
+    assert_int_equal(c->algorithm, SQL_CERT_ALG_EC_P256);
+    assert_string_equal(c->start_date, "2024-01-01");
+    assert_string_equal(c->expiry_date, "2030-01-01");
+    assert_true(c->has_active_for_begin_dialog);
+    sql_batch_free(b);
+    /* Absent: the instance's default. */
+    c = cert("CREATE CERTIFICATE c WITH SUBJECT = 's'", &b);
+    assert_false(c->has_algorithm);
+    assert_int_equal(c->algorithm, SQL_CERT_ALG_DEFAULT);
+    sql_batch_free(b);
+    assert_string_equal(sql_cert_algorithm_name(SQL_CERT_ALG_EC_P384), "EC_P384");
+    assert_string_equal(sql_cert_algorithm_name(SQL_CERT_ALG_DEFAULT), "");
+    assert_string_equal(sql_cert_algorithm_name((sql_cert_algorithm)99), "");
 }
 
 static void test_from_file_with_private_key(void **state)
@@ -162,6 +207,18 @@ static void test_syntax_errors(void **state)
                   "ENCRYPTION", 1);
     expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', KEY_LENGTH = 2048", "KEY_LENGTH", 1);
     expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's',", ",", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = RSA_1024", "RSA_1024", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = EC_P521", "EC_P521", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = AES_256", "AES_256", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = 'RSA_2048'", "RSA_2048", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = [RSA_2048]", "RSA_2048", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM RSA_2048", "RSA_2048", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM =", "=", 1);
+    expect_syntax("CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = RSA_2048,\n"
+                  " ALGORITHM = RSA_2048",
+                  "ALGORITHM", 2);
+    expect_syntax("CREATE CERTIFICATE c WITH ALGORITHM = RSA_2048, SUBJECT = 's'", "ALGORITHM", 1);
+    expect_syntax("CREATE CERTIFICATE c FROM FILE = 'a' WITH ALGORITHM = RSA_2048", "WITH", 1);
     expect_syntax("CREATE CERTIFICATE c FROM FILE 'c.cer'", "c.cer", 1);
     expect_syntax("CREATE CERTIFICATE c FROM FILE = c", "c", 1);
     expect_syntax("CREATE CERTIFICATE c FROM BINARY = 'x'", "x", 1);
@@ -195,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generate_all_options),
         cmocka_unit_test(test_generate_password_first),
+        cmocka_unit_test(test_generate_algorithm),
         cmocka_unit_test(test_from_file_with_private_key),
         cmocka_unit_test(test_from_binary_and_others),
         cmocka_unit_test(test_backup),

@@ -58,6 +58,10 @@ static void test_canonical_text(void **state)
     assert_renders("alter database d set partner safety full",
                    "ALTER DATABASE [d] SET PARTNER SAFETY FULL");
     assert_renders("set language us_english", "SET LANGUAGE [us_english]");
+    assert_renders("create certificate c with subject = 's', algorithm = rsa_4096, "
+                   "expiry_date = '2030-01-01'",
+                   "CREATE CERTIFICATE [c] WITH SUBJECT = 's', EXPIRY_DATE = '2030-01-01', "
+                   "ALGORITHM = RSA_4096");
     assert_renders("set transaction isolation level read committed",
                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     assert_renders("drop user if exists u", "DROP USER IF EXISTS [u]");
@@ -165,6 +169,7 @@ static const char *const forms[] = {
     "CREATE CERTIFICATE c AUTHORIZATION u WITH SUBJECT = 's''q', START_DATE = '1/1/2020', "
     "EXPIRY_DATE = '2030-01-01' ACTIVE FOR BEGIN_DIALOG = ON",
     "CREATE CERTIFICATE c ENCRYPTION BY PASSWORD = 'p' WITH SUBJECT = 's'",
+    "CREATE CERTIFICATE c WITH SUBJECT = 's', ALGORITHM = ec_p384, START_DATE = '20240101'",
     "CREATE CERTIFICATE c FROM FILE = 'C:\\c.cer'",
     "CREATE CERTIFICATE c FROM EXECUTABLE FILE = 'x' WITH PRIVATE KEY (FILE = 'k')",
     "CREATE CERTIFICATE c FROM BINARY = 0x0102 WITH PRIVATE KEY (BINARY = 0x03, "

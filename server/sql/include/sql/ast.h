@@ -200,6 +200,23 @@ typedef struct sql_private_key {
     char *decryption_password;
 } sql_private_key;
 
+/*
+ * ALGORITHM = ... of CREATE CERTIFICATE ... WITH SUBJECT: the key pair to
+ * generate on the token (a mirrorkey extension; the keyword and the RSA
+ * value names are those of SQL Server's CREATE ASYMMETRIC KEY).
+ */
+typedef enum sql_cert_algorithm {
+    SQL_CERT_ALG_DEFAULT = 0, /* not given: the instance's default */
+    SQL_CERT_ALG_RSA_2048,
+    SQL_CERT_ALG_RSA_3072,
+    SQL_CERT_ALG_RSA_4096,
+    SQL_CERT_ALG_EC_P256,
+    SQL_CERT_ALG_EC_P384,
+} sql_cert_algorithm;
+
+/* "RSA_2048", "EC_P384", ...; "" for SQL_CERT_ALG_DEFAULT or an unknown value. Never NULL. */
+const char *sql_cert_algorithm_name(sql_cert_algorithm alg);
+
 typedef struct sql_create_cert_stmt {
     const char *name;
     bool has_owner; /* AUTHORIZATION user */
@@ -216,6 +233,8 @@ typedef struct sql_create_cert_stmt {
     const char *start_date; /* as written; the executor parses it */
     bool has_expiry_date;
     const char *expiry_date;
+    bool has_algorithm; /* ALGORITHM = RSA_2048 | ... (GENERATE only) */
+    sql_cert_algorithm algorithm;
     bool has_encryption_password; /* ENCRYPTION BY PASSWORD = 'pw' */
     char *encryption_password;
     bool has_active_for_begin_dialog;
