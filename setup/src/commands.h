@@ -7,5 +7,7 @@
 #define MIRRORKEY_COMMANDS_H
 
 int mk_cmd_token(int argc, char **argv);
+/* `outbound`, `inbound`, `apply` and `status` (cmd_setup.c); argv[0] is the command. */
+int mk_cmd_setup(const char *cmd, int argc, char **argv);
 
 #endif
