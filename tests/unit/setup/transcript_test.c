@@ -229,7 +229,7 @@ static void test_flipped_byte(void **state)
     assert_non_null(buf);
     char want[64];
     for (int k = 1; k <= 4; k++) {
-        memcpy(buf, orig, len);
+        memcpy(buf, orig, len + 1); /* with the NUL */
         /* The 's' of "step": still valid JSON, same seq and prev. */
         char *p = strstr(buf + line_start(buf, k), "\"step\"");
         assert_non_null(p);
@@ -239,19 +239,19 @@ static void test_flipped_byte(void **state)
         expect_fail(f, NULL, NULL, want);
     }
     /* A byte that breaks the JSON of the last line is seen too. */
-    memcpy(buf, orig, len);
+    memcpy(buf, orig, len + 1); /* with the NUL */
     buf[len - 2] = 'X';
     spew(f->file, buf, len);
     expect_fail(f, NULL, NULL, "line 5: not JSON");
     /* So is an edited seq. */
-    memcpy(buf, orig, len);
+    memcpy(buf, orig, len + 1); /* with the NUL */
     char *seq = strstr(buf + line_start(buf, 3), "\"seq\":3");
     assert_non_null(seq);
     seq[6] = '4';
     spew(f->file, buf, len);
     expect_fail(f, NULL, NULL, "line 3: seq is 4, expected 3");
     /* Line 1's prev must be zeros. */
-    memcpy(buf, orig, len);
+    memcpy(buf, orig, len + 1); /* with the NUL */
     char *z = strstr(buf, "\"prev\":\"0");
     assert_non_null(z);
     z[8] = '1';
