@@ -14,6 +14,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/connections.h"
+#include "catalog/keyinfo.h"
 #include "mk/result.h"
 #include "mk/rowset.h"
 
@@ -24,6 +25,8 @@ struct cat_db {
     void *conn_ctx;
     cat_link_state_fn link_fn;
     void *link_ctx;
+    cat_keyinfo_fn keyinfo_fn;
+    void *keyinfo_ctx;
 };
 
 /* ---- errors.c ---- */
@@ -141,6 +144,21 @@ MK_RESULT cat_register_link_function(cat_db *db);
 
 /* ---- views.c / query.c ---- */
 
+/*
+ * Storage for the values a live fill adds to one row; they must stay valid
+ * until the row is copied into the result.
+ */
+typedef union cat_live_scratch {
+    cat_key_info key;
+} cat_live_scratch;
+
+/*
+ * A live fill completes one row of a view's SQL with values computed at
+ * query time (the columns in the view's live_cols); row values it sets may
+ * point into scratch.
+ */
+typedef mk_result (*cat_live_fill_fn)(cat_db *db, mk_value *row, cat_live_scratch *scratch);
+
 typedef enum cat_vis {
     CAT_VIS_NONE = 0, /* sysadmin only */
     CAT_VIS_LOGIN,    /* rows whose vis_col equals the session's login */
@@ -155,11 +173,48 @@ struct cat_view {
     cat_vis vis;
     int vis_col;
     bool compat; /* also reachable as dbo.x / x (sysusers) */
+    /*
+     * Optional: completes each row of sql. Filters on the other columns run
+     * first, so rows they reject cost no live work; filters on live_cols
+     * (bit i = column i) run after the fill.
+     */
+    cat_live_fill_fn fill;
+    uint32_t live_cols;
 };
 
 /* ---- connections.c ---- */
 
 /* Fill rs (the dm view's full column set) from the registered source. */
 MK_RESULT cat_conn_collect(cat_db *db, mk_rowset *rs);
+
+/* ---- keyinfo.c: sys.mirrorkey_certificate_keys ---- */
+
+/* Its columns, in order (views.c's table follows this). */
+enum {
+    CAT_KEYV_CERTIFICATE_ID = 0,
+    CAT_KEYV_NAME,
+    CAT_KEYV_TOKEN_LABEL,
+    CAT_KEYV_KEY_ID,
+    CAT_KEYV_KEY_TYPE,
+    CAT_KEYV_KEY_BITS,
+    CAT_KEYV_IS_LOCAL,
+    CAT_KEYV_IS_SENSITIVE,
+    CAT_KEYV_IS_ALWAYS_SENSITIVE,
+    CAT_KEYV_IS_EXTRACTABLE,
+    CAT_KEYV_IS_NEVER_EXTRACTABLE,
+    CAT_KEYV_IS_PRIVATE_VALUE_READABLE,
+    CAT_KEYV_MEETS_POLICY,
+    CAT_KEYV_CHECKED_AT,
+    CAT_KEYV_NCOLS
+};
+
+/* The view's live columns: every column but certificate_id, name and key_id. */
+#define CAT_KEYV_LIVE_COLS                                                                         \
+    (((UINT32_C(1) << CAT_KEYV_NCOLS) - 1) &                                                       \
+     ~((UINT32_C(1) << CAT_KEYV_CERTIFICATE_ID) | (UINT32_C(1) << CAT_KEYV_NAME) |                 \
+       (UINT32_C(1) << CAT_KEYV_KEY_ID)))
+
+/* cat_live_fill_fn of the view: asks the registered source about row's key_id. */
+mk_result cat_keyinfo_fill(cat_db *db, mk_value *row, cat_live_scratch *scratch);
 
 #endif

@@ -3,7 +3,9 @@
  * columns against the view's static column table (user text never reaches
  * SQL), type-check the literals, run the view's fixed SELECT (or collect the
  * live connections), then keep rows that the session may see and that match
- * every filter, projecting the requested columns into an mk_rowset.
+ * every filter, projecting the requested columns into an mk_rowset. A view
+ * with a live fill (sys.mirrorkey_certificate_keys) has each row completed
+ * only after the filters on its stored columns passed.
  */
 #include "catalog/views.h"
 
@@ -271,15 +273,38 @@ typedef struct query_ctx {
     mk_rowset *out;
 } query_ctx;
 
-/* Apply visibility and filters to one full row; project it into the output. */
-static MK_RESULT consider_row(const query_ctx *q, const mk_value *row)
+/* Whether row passes every filter on a live column (live) or on a stored one (!live). */
+static MK_RESULT filters_pass(const query_ctx *q, const mk_value *row, bool live, bool *ok)
 {
+    *ok = true;
+    for (size_t f = 0; f < q->nfilters && *ok; f++) {
+        bool is_live = ((q->v->live_cols >> q->filters[f].col) & 1u) != 0;
+        if (is_live == live) {
+            GUARD(match(q->v, &q->filters[f], row, ok));
+        }
+    }
+    return MK_OK;
+}
+
+/*
+ * Apply visibility and filters to one full row, completing it with the
+ * view's live fill once the stored columns matched; project it into the
+ * output.
+ */
+static MK_RESULT consider_row(cat_db *db, const query_ctx *q, mk_value *row)
+{
+    bool ok = false;
     if (!visible(q->v, q->who, row)) {
         return MK_OK;
     }
-    for (size_t f = 0; f < q->nfilters; f++) {
-        bool ok = false;
-        GUARD(match(q->v, &q->filters[f], row, &ok));
+    GUARD(filters_pass(q, row, false, &ok));
+    if (!ok) {
+        return MK_OK;
+    }
+    cat_live_scratch scratch;
+    if (q->v->fill != NULL) {
+        GUARD(q->v->fill(db, row, &scratch));
+        GUARD(filters_pass(q, row, true, &ok));
         if (!ok) {
             return MK_OK;
         }
@@ -334,7 +359,7 @@ static MK_RESULT run_sql_view(cat_db *db, const query_ctx *q)
         for (size_t c = 0; c < q->v->ncols; c++) {
             read_sql_value(st, (int)c, q->v->cols[c].type, &row[c]);
         }
-        GUARD_OUT(consider_row(q, row));
+        GUARD_OUT(consider_row(db, q, row));
     }
     res = MK_OK;
 out:
@@ -353,7 +378,7 @@ static MK_RESULT run_live_view(cat_db *db, const query_ctx *q)
         for (size_t c = 0; c < q->v->ncols; c++) {
             row[c] = *mk_rowset_value(all, r, c);
         }
-        GUARD_OUT(consider_row(q, row));
+        GUARD_OUT(consider_row(db, q, row));
     }
     res = MK_OK;
 out:

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "catalog/certs.h"
 #include "internal.h"
 
 #define SYSNAME(n, null)                                                                           \
@@ -288,10 +289,40 @@ static const char database_mirroring_sql[] =
     " CASE WHEN mirroring_guid IS NULL THEN NULL ELSE 'UNLIMITED' END"
     " FROM " LIVE_MIRRORING " ORDER BY database_id";
 
+/*
+ * mirrorkey's own view: the key policy of each certificate whose private key
+ * is on the token, read from the token when queried (keyinfo.c fills every
+ * column the SELECT leaves NULL; catalog/keyinfo.h). Order: CAT_KEYV_*.
+ */
+static const mk_column certificate_keys_cols[] = {
+    INT("certificate_id", false),
+    SYSNAME("name", false),
+    NVC("token_label", 32, true),
+    VBIN("key_id", CAT_TOKEN_ID_MAX, false),
+    NVC("key_type", 3, true),
+    INT("key_bits", true),
+    BIT("is_local", true),
+    BIT("is_sensitive", true),
+    BIT("is_always_sensitive", true),
+    BIT("is_extractable", true),
+    BIT("is_never_extractable", true),
+    BIT("is_private_value_readable", true),
+    BIT("meets_policy", false),
+    DT("checked_at", false),
+};
+static const char certificate_keys_sql[] =
+    "SELECT certificate_id, name, NULL, token_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    " 0, 0 FROM certificates WHERE pvt_key_encryption_type = 'HS' ORDER BY certificate_id";
+
 #define SYS_PREFIX_LEN 4 /* "sys." */
 #define VIEW(nm, cols, sql, vis, col, compat)                                                      \
     {                                                                                              \
-        "sys." nm, cols, N(cols), sql, vis, col, compat                                            \
+        "sys." nm, cols, N(cols), sql, vis, col, compat, NULL, 0                                   \
+    }
+/* A view whose SQL rows are completed by a live fill (internal.h cat_live_fill_fn). */
+#define LIVE_VIEW(nm, cols, sql, fill, live_cols)                                                  \
+    {                                                                                              \
+        "sys." nm, cols, N(cols), sql, CAT_VIS_NONE, -1, false, fill, live_cols                    \
     }
 
 static const struct cat_view views[] = {
@@ -312,7 +343,10 @@ static const struct cat_view views[] = {
     VIEW("databases", databases_cols, databases_sql, CAT_VIS_NONE, -1, false),
     VIEW("database_mirroring", database_mirroring_cols, database_mirroring_sql, CAT_VIS_NONE, -1,
          false),
+    LIVE_VIEW("mirrorkey_certificate_keys", certificate_keys_cols, certificate_keys_sql,
+              cat_keyinfo_fill, CAT_KEYV_LIVE_COLS),
 };
+_Static_assert(N(certificate_keys_cols) == CAT_KEYV_NCOLS, "certificate keys view columns");
 
 size_t cat_view_count(void) { return N(views); }
 

@@ -76,6 +76,10 @@ static MK_RESULT authenticate(srv_tds *t, tds_login7 *l, int32_t *login_id, cons
     const uint8_t *pw = l->password != NULL ? mk_secret_cdata(l->password) : NULL;
     size_t len = l->password != NULL ? mk_secret_len(l->password) : 0;
     mk_result r = cat_open(t->inst->catalog_path, 0, &t->db);
+    if (mk_ok(r)) {
+        /* sys.mirrorkey_certificate_keys reads key attributes from the token when queried. */
+        cat_set_keyinfo_source(t->db, exec_keyinfo_source, t->inst->exec);
+    }
     if (mk_ok(r) && t->inst->endpoint != NULL) {
         /* sys.dm_db_mirroring_connections reads the endpoint's live connections. */
         cat_set_conn_source(t->db, ep_conn_source, t->inst->endpoint);

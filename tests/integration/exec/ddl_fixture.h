@@ -7,7 +7,9 @@
  * registered builtin when mk_provider_static exists (one copy of the token
  * layer in the process), else loaded from the build's provider/ directory.
  *
- * Each instance records the change-hook calls it gets; a test may set
+ * Each instance's catalog handle has the executor's key-info source
+ * (sys.mirrorkey_certificate_keys), as in mirrorkeyd. Each instance
+ * records the change-hook calls it gets; a test may set
  * port_check (and hook_arg) and restart the instance (fx_inst_stop, then
  * fx_inst_start) to give it a port hook. Helpers count token
  * objects and read token objects by CKA_ID for the "nothing left behind" and
@@ -128,6 +130,8 @@ static inline void fx_inst_start(fx_inst *i, OSSL_LIB_CTX *libctx, p11_key_type 
     FX_OK(cat_login_get(i->db, "admin", &l));
     admin_id = l.principal_id;
     FX_OK(exec_instance_new(&cfg, &i->inst));
+    /* As mirrorkeyd does for each connection's catalog handle. */
+    cat_set_keyinfo_source(i->db, exec_keyinfo_source, i->inst);
     exec_principal a = {.login_id = admin_id, .login_name = "admin"};
     exec_principal p = {.login_id = i->plain_id, .login_name = "plain"};
     FX_OK(exec_session_new(i->inst, i->db, &a, &i->admin));
@@ -136,6 +140,7 @@ static inline void fx_inst_start(fx_inst *i, OSSL_LIB_CTX *libctx, p11_key_type 
 
 static inline void fx_inst_stop(fx_inst *i)
 {
+    cat_set_keyinfo_source(i->db, NULL, NULL);
     exec_session_free(i->admin);
     exec_session_free(i->plain);
     exec_instance_free(i->inst);

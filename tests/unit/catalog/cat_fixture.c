@@ -141,7 +141,13 @@ static void dump_views(cat_db *db, mk_buf *b)
         assert_true(mk_ok(mk_buf_printf(b, "[%s]\n", cat_view_name(cat_view_at(i)))));
         for (size_t r = 0; r < mk_rowset_nrows(rs); r++) {
             for (size_t c = 0; c < mk_rowset_ncols(rs); c++) {
-                dump_value(b, mk_rowset_column(rs, c), mk_rowset_value(rs, r, c));
+                const mk_column *col = mk_rowset_column(rs, c);
+                if (strcmp(col->name, "checked_at") == 0) {
+                    /* sys.mirrorkey_certificate_keys: the time of the query itself. */
+                    assert_true(mk_ok(mk_buf_append_str(b, "now|")));
+                    continue;
+                }
+                dump_value(b, col, mk_rowset_value(rs, r, c));
             }
             assert_true(mk_ok(mk_buf_append_str(b, "\n")));
         }

@@ -110,6 +110,23 @@ static const char *const mirroring_connections[] = {"connection_id",
                                                     "total_receives",
                                                     NULL};
 
+/* mirrorkey's own view (docs/catalog.md "Certificate keys"). */
+static const char *const certificate_keys[] = {"certificate_id",
+                                               "name",
+                                               "token_label",
+                                               "key_id",
+                                               "key_type",
+                                               "key_bits",
+                                               "is_local",
+                                               "is_sensitive",
+                                               "is_always_sensitive",
+                                               "is_extractable",
+                                               "is_never_extractable",
+                                               "is_private_value_readable",
+                                               "meets_policy",
+                                               "checked_at",
+                                               NULL};
+
 static void expect_exact(const char *view, const char *const *names)
 {
     const cat_view *v = cat_view_find_name(view);
@@ -139,6 +156,7 @@ static void test_columns_match_notes(void **state)
     expect_exact("sys.symmetric_keys", symmetric_keys);
     expect_exact("sys.server_permissions", server_permissions);
     expect_exact("sys.dm_db_mirroring_connections", mirroring_connections);
+    expect_exact("sys.mirrorkey_certificate_keys", certificate_keys);
 }
 
 /* Columns the brief asks for must appear, in this relative order. */
@@ -210,6 +228,15 @@ static void test_sql_server_types(void **state)
     expect_type("sys.endpoints", "is_admin_endpoint", MK_T_BIT, 0);
     expect_type("sys.symmetric_keys", "key_guid", MK_T_NVARCHAR, 36);
     expect_type("sys.dm_db_mirroring_connections", "total_bytes_sent", MK_T_BIGINT, 0);
+    expect_type("sys.mirrorkey_certificate_keys", "certificate_id", MK_T_INT, 0);
+    expect_type("sys.mirrorkey_certificate_keys", "name", MK_T_NVARCHAR, 128);
+    expect_type("sys.mirrorkey_certificate_keys", "token_label", MK_T_NVARCHAR, 32);
+    expect_type("sys.mirrorkey_certificate_keys", "key_id", MK_T_VARBINARY, 256);
+    expect_type("sys.mirrorkey_certificate_keys", "key_type", MK_T_NVARCHAR, 3);
+    expect_type("sys.mirrorkey_certificate_keys", "key_bits", MK_T_INT, 0);
+    expect_type("sys.mirrorkey_certificate_keys", "is_private_value_readable", MK_T_BIT, 0);
+    expect_type("sys.mirrorkey_certificate_keys", "meets_policy", MK_T_BIT, 0);
+    expect_type("sys.mirrorkey_certificate_keys", "checked_at", MK_T_DATETIME, 0);
     /* Nullability where SQL Server documents NOT NULL. */
     const cat_view *v = cat_view_find_name("sys.certificates");
     size_t n = 0;
@@ -263,7 +290,7 @@ static void test_find(void **state)
 static void test_enumeration_and_columns_api(void **state)
 {
     (void)state;
-    assert_int_equal(cat_view_count(), 12);
+    assert_int_equal(cat_view_count(), 13);
     for (size_t i = 0; i < cat_view_count(); i++) {
         const cat_view *v = cat_view_at(i);
         assert_non_null(v);
@@ -275,7 +302,7 @@ static void test_enumeration_and_columns_api(void **state)
             assert_int_equal(cat_view_column_index(v, cols[c].name), (int)c);
         }
     }
-    assert_null(cat_view_at(12));
+    assert_null(cat_view_at(13));
     size_t n = 7;
     assert_null(cat_view_columns(NULL, &n));
     assert_int_equal(n, 0);

@@ -8,12 +8,15 @@
  *   sys.database_mirroring_endpoints, sys.server_principals,
  *   sys.database_principals, sys.sysusers, sys.symmetric_keys,
  *   sys.server_permissions, sys.dm_db_mirroring_connections,
- *   sys.databases, sys.database_mirroring
+ *   sys.databases, sys.database_mirroring, and mirrorkey's
+ *   sys.mirrorkey_certificate_keys
  *
  * cat_query runs a SELECT with an optional column list and a conjunction
  * of simple predicates and returns an mk_rowset. Column names never reach
  * SQL text: they are resolved against the view's static column table.
- * sys.dm_db_mirroring_connections is filled by a provider (connections.h).
+ * sys.dm_db_mirroring_connections is filled by a provider (connections.h),
+ * the live columns of sys.mirrorkey_certificate_keys by a key-info source
+ * (keyinfo.h).
  */
 #ifndef CAT_VIEWS_H
 #define CAT_VIEWS_H

@@ -22,6 +22,7 @@
 #include <openssl/types.h>
 
 #include "catalog/catalog.h"
+#include "catalog/keyinfo.h"
 #include "mk/result.h"
 #include "mk/rowset.h"
 #include "p11/key.h"
@@ -162,6 +163,21 @@ void exec_instance_free(exec_instance *inst);
 MK_RESULT exec_instance_open_master_key(exec_instance *inst, cat_db *db, bool *opened);
 /* Whether a master key is open (CREATE CERTIFICATE needs one). */
 bool exec_instance_master_key_is_open(exec_instance *inst);
+
+/*
+ * The key-info source of sys.mirrorkey_certificate_keys (a cat_keyinfo_fn;
+ * arg is the exec_instance). Register it on every cat_db whose sessions run
+ * on this instance:
+ *     cat_set_keyinfo_source(db, exec_keyinfo_source, inst);
+ * For the private key with CKA_ID key_id it reads, from the instance's
+ * token and at the time of the call, the key's type and size and the
+ * attribute policy report (p11/policy.h). The token's label is filled
+ * whenever the instance has a token; a missing key, a token that is away
+ * or a failed report leave out->found false (logged, not an error). Never
+ * fails. The instance must outlive the registration.
+ */
+mk_result exec_keyinfo_source(void *arg, const uint8_t *key_id, size_t key_id_len,
+                              cat_key_info *out);
 
 /* The logged-in principal a session runs as. */
 typedef struct exec_principal {
