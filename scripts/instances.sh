@@ -45,13 +45,14 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# run_host NAME: `mirrorkeyd run` on NAME's data directory (again after a
-# stop); waits for the TDS port and writes freetds.conf for tsql.
+# run_host NAME [PORT]: `mirrorkeyd run` on NAME's data directory (again after a
+# stop) on PORT (default: a free one); waits for the TDS port and writes
+# freetds.conf for tsql.
 run_host() {
     local h=$1 dir=$work/$1 port="" i
     touch "$dir/mirrorkeyd.log"
     SOFTHSM2_CONF=$(cat "$dir/softhsm2.conf.path") "$MIRRORKEYD" run --data-dir "$dir/data" \
-        --tds-listen 127.0.0.1:0 >>"$dir/mirrorkeyd.log" 2>&1 &
+        --tds-listen "127.0.0.1:${2:-0}" >>"$dir/mirrorkeyd.log" 2>&1 &
     pids+=($!)
     HOST_PID[$h]=$!
     local from=$(($(wc -l <"$dir/mirrorkeyd.log") + 1))
@@ -73,8 +74,8 @@ stop_host() {
     wait "${HOST_PID[$1]}" 2>/dev/null || true
 }
 
-# start_host NAME: a token of its own, `mirrorkeyd init`, then run_host.
-start_host() {
+# init_host NAME: a token of its own and `mirrorkeyd init` (not started).
+init_host() {
     local h=$1 dir=$work/$1
     mkdir -p "$dir"
     (umask 077; printf '%s\n' "$ADMIN_PW" >"$dir/admin.pw")
@@ -84,8 +85,47 @@ start_host() {
         --pkcs11-uri "$MK_TOKEN_URI" --admin-login admin \
         --admin-password-file "$dir/admin.pw" --instance-name "$h" >"$dir/init.log" 2>&1 ||
         { cat "$dir/init.log" >&2; fail "mirrorkeyd init $h"; }
-    run_host "$h"
 }
+
+# start_host NAME: init_host, then run_host.
+start_host() {
+    init_host "$1"
+    run_host "$1"
+}
+
+# tds_port NAME: the TDS port NAME's daemon serves (from its freetds.conf).
+tds_port() { sed -n 's/^[[:space:]]*port = //p' "$work/$1/freetds.conf"; }
+
+# tds_cert NAME: the PEM of the certificate NAME's TDS port presents: the
+# tds-cert.pem init writes, else exported from the token (public object).
+tds_cert() {
+    local h=$1 f=$work/$1/data/tds-cert.pem
+    if [ ! -s "$f" ]; then
+        f=$work/$h/tds-cert.pem
+        [ -s "$f" ] || SOFTHSM2_CONF=$(cat "$work/$h/softhsm2.conf.path") p11tool --provider "$MK_MODULE" \
+            --export "pkcs11:token=$h;object=mirrorkey-tds-$h;type=cert" >"$f" 2>/dev/null ||
+            fail "cannot export $h's TDS certificate"
+    fi
+    printf '%s\n' "$f"
+}
+
+# topology_instance NAME [KEY=VALUE...]: NAME's [instance] section for
+# `mirrorkey apply` on stdout: its TDS port, the admin login, a master key
+# password file, the TDS certificate it pins (tds-cert.pem from init), and
+# an endpoint port picked now (kept in EP_PORT); extra lines as given.
+topology_instance() {
+    local h=$1 kv
+    shift
+    [ -n "${EP_PORT[$h]:-}" ] || EP_PORT[$h]=$(free_port)
+    [ -f "$work/$h/mk.pw" ] || (umask 077; printf 'Mk-%s-Passw0rd!\n' "$h" >"$work/$h/mk.pw")
+    printf '[instance %s]\nserver = 127.0.0.1:%s\nlogin = admin\npassword-file = %s\n' \
+        "$h" "${TDS_PORT[$h]:-$(tds_port "$h")}" "$work/$h/admin.pw"
+    printf 'ca-file = %s\nendpoint-port = %s\nmaster-key-password-file = %s\n' \
+        "$(tds_cert "$h")" "${EP_PORT[$h]}" "$work/$h/mk.pw"
+    for kv in "$@"; do printf '%s\n' "$kv"; done
+    printf '\n'
+}
+declare -A TDS_PORT=()
 
 # q HOST: run stdin through tsql against HOST (as admin); output on stdout.
 q() {

@@ -89,11 +89,10 @@ static void record_bounds(setup_run *run, const char *type, const char *topology
     const char *user = getenv("USER");
     const struct passwd *pw = user == NULL ? getpwuid(geteuid()) : NULL;
     user = user != NULL ? user : pw != NULL ? pw->pw_name : "";
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "type", type, "tool",
-                            "mirrorkey", "version", MK_VERSION, "operator", user,
-                            "host", host, "time", when, "topology",
-                            topology_path != NULL ? topology_path : "", "dry_run",
-                            run->opts->dry_run);
+    json_t *rec =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "type", type, "tool", "mirrorkey",
+                  "version", MK_VERSION, "operator", user, "host", host, "time", when, "topology",
+                  topology_path != NULL ? topology_path : "", "dry_run", run->opts->dry_run);
     if (strcmp(type, "end") == 0) {
         json_object_set_new(rec, "result", json_string(run->worst == 2 ? "error" : "ok"));
     }

@@ -38,9 +38,10 @@ static void key_name(EVP_PKEY *pk, char *out, size_t cap)
         char group[64] = "";
         size_t glen = 0;
         EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group), &glen);
-        snprintf(out, cap, "%s", strcmp(group, "prime256v1") == 0 ? "ec:p256"
-                                 : strcmp(group, "secp384r1") == 0 ? "ec:p384"
-                                                                   : "ec:other");
+        snprintf(out, cap, "%s",
+                 strcmp(group, "prime256v1") == 0  ? "ec:p256"
+                 : strcmp(group, "secp384r1") == 0 ? "ec:p384"
+                                                   : "ec:other");
     } else {
         snprintf(out, cap, "other");
     }

@@ -28,9 +28,30 @@ typedef struct cli {
 } cli;
 
 enum {
-    O_DRY = 1000, O_JSON, O_TRANSCRIPT, O_SIGN, O_SIGNCERT, O_ALLOW, O_CEROUT, O_WAIT, O_WARN,
-    O_SERVER, O_NAME, O_LOGIN, O_PWFILE, O_CA, O_TRUST, O_MKPW, O_PORT, O_ROLE, O_EXPIRY, O_KEY,
-    O_PEER, O_CER, O_SECRET, O_HELP,
+    O_DRY = 1000,
+    O_JSON,
+    O_TRANSCRIPT,
+    O_SIGN,
+    O_SIGNCERT,
+    O_ALLOW,
+    O_CEROUT,
+    O_WAIT,
+    O_WARN,
+    O_SERVER,
+    O_NAME,
+    O_LOGIN,
+    O_PWFILE,
+    O_CA,
+    O_TRUST,
+    O_MKPW,
+    O_PORT,
+    O_ROLE,
+    O_EXPIRY,
+    O_KEY,
+    O_PEER,
+    O_CER,
+    O_SECRET,
+    O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -80,7 +101,8 @@ static void usage(FILE *f)
         "       mirrorkey inbound --server HOST:PORT --peer NAME --cer FILE CONNECTION\n"
         "                       [--dry-run] [--json] [--allow-changes] [--transcript FILE]\n"
         "\n"
-        "CONNECTION: --login NAME --password-file FILE (--ca-file PEM | --trust-server-certificate)\n"
+        "CONNECTION: --login NAME --password-file FILE (--ca-file PEM | "
+        "--trust-server-certificate)\n"
         "\n"
         "apply      the seeds' outbound procedure on every instance, the public certificates\n"
         "           exchanged in memory, the inbound procedure for every peer, then the\n"
@@ -174,19 +196,24 @@ static bool clean_value(const char *what, const char *v)
 static int single_topology(const cli *c, topology **out)
 {
     const char *name = c->name != NULL ? c->name : c->peer != NULL ? "INSTANCE" : "INSTANCE";
-    const char *need[][2] = {{"server", c->server}, {"login", c->login},
-                             {"password-file", c->password_file}};
+    const char *need[][2] = {
+        {"server", c->server}, {"login", c->login}, {"password-file", c->password_file}};
     for (size_t i = 0; i < 3; i++) {
         if (need[i][1] == NULL) {
             fprintf(stderr, "mirrorkey: --%s is required (try --help)\n", need[i][0]);
             return 2;
         }
     }
-    const char *vals[][2] = {{"server", c->server},     {"name", name},
-                             {"login", c->login},       {"password-file", c->password_file},
-                             {"ca-file", c->ca_file},   {"master-key-password-file", c->mk_password_file},
-                             {"endpoint-port", c->endpoint_port}, {"role", c->role},
-                             {"expiry", c->expiry},     {"key", c->key}};
+    const char *vals[][2] = {{"server", c->server},
+                             {"name", name},
+                             {"login", c->login},
+                             {"password-file", c->password_file},
+                             {"ca-file", c->ca_file},
+                             {"master-key-password-file", c->mk_password_file},
+                             {"endpoint-port", c->endpoint_port},
+                             {"role", c->role},
+                             {"expiry", c->expiry},
+                             {"key", c->key}};
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         if (!clean_value(vals[i][0], vals[i][1])) {
             return 2;
@@ -203,11 +230,11 @@ static int single_topology(const cli *c, topology **out)
         r = mk_ok(r) ? mk_buf_printf(&b, "trust-server-certificate = yes\n") : r;
     }
     /* inbound and status never read the master key password: the key only names a file. */
-    r = mk_ok(r) ? mk_buf_printf(&b, "master-key-password-file = %s\nendpoint-port = %s\n",
-                                 c->mk_password_file != NULL ? c->mk_password_file
-                                                             : c->password_file,
-                                 c->endpoint_port != NULL ? c->endpoint_port : "5022")
-                 : r;
+    r = mk_ok(r)
+            ? mk_buf_printf(&b, "master-key-password-file = %s\nendpoint-port = %s\n",
+                            c->mk_password_file != NULL ? c->mk_password_file : c->password_file,
+                            c->endpoint_port != NULL ? c->endpoint_port : "5022")
+            : r;
     if (c->role != NULL) {
         r = mk_ok(r) ? mk_buf_printf(&b, "role = %s\n", c->role) : r;
     }
@@ -242,8 +269,9 @@ static int read_cer(const char *path, peer_cert *pc)
     cert_facts facts;
     pc->der_len = n;
     if (n == 0 || n == MAX_CER_BYTES || mk_failed(cert_facts_get(pc->der, n, &facts))) {
-        fprintf(stderr, "mirrorkey: %s is not a DER certificate (what BACKUP CERTIFICATE and "
-                        "outbound write)\n",
+        fprintf(stderr,
+                "mirrorkey: %s is not a DER certificate (what BACKUP CERTIFICATE and "
+                "outbound write)\n",
                 path);
         return 1;
     }
@@ -266,8 +294,8 @@ static int run_command(const char *cmd, cli *c, topology *topo)
     }
     for (size_t i = 0; i < n; i++) {
         const topo_instance *ti = &topo->instances[i];
-        targets[i] = (mkc_target){ti->name, ti->server, ti->host, ti->port, ti->ca_file,
-                                  ti->trust_server_certificate};
+        targets[i] = (mkc_target){ti->name, ti->server,  ti->host,
+                                  ti->port, ti->ca_file, ti->trust_server_certificate};
     }
     run_init(&run, &c->o, topo);
     if (mk_failed(mkc_global_init(targets, n))) {
@@ -343,8 +371,7 @@ int mk_cmd_setup(const char *cmd, int argc, char **argv)
         }
         c.topology = argv[optind];
     } else if (optind != argc) {
-        fprintf(stderr, "mirrorkey %s: unexpected argument '%s' (try --help)\n", cmd,
-                argv[optind]);
+        fprintf(stderr, "mirrorkey %s: unexpected argument '%s' (try --help)\n", cmd, argv[optind]);
         return 2;
     }
     if (c.o.sign_with != NULL && c.o.transcript == NULL) {

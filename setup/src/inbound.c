@@ -14,7 +14,8 @@
 
 #include "plan.h"
 
-/* 32 characters: a fixed prefix of the four classes the password policy wants, then 168 random bits. */
+/* 32 characters: a fixed prefix of the four classes the password policy wants, then 168 random
+ * bits. */
 static MK_RESULT random_password(mk_secret **out)
 {
     static const char alphabet[] =
@@ -41,7 +42,8 @@ typedef struct peer_names {
     char cert[TOPO_NAME_MAX + 8];
 } peer_names;
 
-/* Login: skip when present; made with a random password otherwise. Returns its principal_id (0 planned). */
+/* Login: skip when present; made with a random password otherwise. Returns its principal_id (0
+ * planned). */
 static long login(inst_ctx *ic, const peer_names *n, const char *peer)
 {
     char sql[256];
@@ -57,8 +59,10 @@ static long login(inst_ctx *ic, const peer_names *n, const char *peer)
     mkc_rows_cleanup(&r);
     if (id > 0) {
         if (disabled) {
-            step_warn(ic, "login", "%s exists but is disabled: %s cannot connect until "
-                      "ALTER LOGIN [%s] ENABLE (left as is)", n->login, peer, n->login);
+            step_warn(ic, "login",
+                      "%s exists but is disabled: %s cannot connect until "
+                      "ALTER LOGIN [%s] ENABLE (left as is)",
+                      n->login, peer, n->login);
         } else {
             step_skip(ic, "login", "%s exists", n->login);
         }
@@ -85,8 +89,8 @@ static void user(inst_ctx *ic, const peer_names *n, long login_id)
 {
     char sql[320];
     mkc_rows r;
-    snprintf(sql, sizeof(sql), "SELECT principal_id, sid FROM sys.database_principals WHERE name = '%s'",
-             n->user);
+    snprintf(sql, sizeof(sql),
+             "SELECT principal_id, sid FROM sys.database_principals WHERE name = '%s'", n->user);
     if (mk_failed(step_query(ic, "user", sql, &r))) {
         return;
     }
@@ -98,11 +102,10 @@ static void user(inst_ctx *ic, const peer_names *n, long login_id)
                  login_id);
         if (mk_ok(step_query(ic, "user", sql, &l))) {
             const mkc_cell *lsid = mkc_rows_get(&l, 0, "sid");
-            bool same = usid != NULL && lsid != NULL && usid->len == lsid->len &&
-                        usid->len > 0 && memcmp(usid->data, lsid->data, usid->len) == 0;
+            bool same = usid != NULL && lsid != NULL && usid->len == lsid->len && usid->len > 0 &&
+                        memcmp(usid->data, lsid->data, usid->len) == 0;
             if (!same) {
-                step_fail(ic, "user", "%s exists but is not mapped to login %s", n->user,
-                          n->login);
+                step_fail(ic, "user", "%s exists but is not mapped to login %s", n->user, n->login);
             }
             mkc_rows_cleanup(&l);
         }
@@ -124,8 +127,9 @@ static MK_RESULT create_cert(inst_ctx *ic, const peer_names *n, const peer_cert 
 {
     if (pc->planned) {
         char sql[400];
-        snprintf(sql, sizeof(sql), "CREATE CERTIFICATE [%s] AUTHORIZATION [%s] FROM FILE = '%s.cer'",
-                 n->cert, n->user, n->cert);
+        snprintf(sql, sizeof(sql),
+                 "CREATE CERTIFICATE [%s] AUTHORIZATION [%s] FROM FILE = '%s.cer'", n->cert,
+                 n->user, n->cert);
         return step_change(ic, "peer certificate", sql, NULL, NULL,
                            "dry run: the peer's certificate does not exist yet; apply passes it "
                            "as FROM BINARY");
@@ -154,8 +158,8 @@ static void peer_certificate(inst_ctx *ic, const peer_names *n, const peer_cert 
     }
     char sql[400];
     mkc_rows r;
-    snprintf(sql, sizeof(sql),
-             "SELECT name, thumbprint FROM sys.certificates WHERE name = '%s'", n->cert);
+    snprintf(sql, sizeof(sql), "SELECT name, thumbprint FROM sys.certificates WHERE name = '%s'",
+             n->cert);
     if (mk_failed(step_query(ic, "peer certificate", sql, &r))) {
         return;
     }
@@ -190,14 +194,7 @@ static void peer_certificate(inst_ctx *ic, const peer_names *n, const peer_cert 
 static void grant(inst_ctx *ic, const peer_names *n, long login_id)
 {
     char sql[400];
-    if (ic->endpoint_name[0] == '\0') {
-        mkc_rows r;
-        if (mk_failed(find_endpoint(ic, &r))) {
-            return;
-        }
-        mkc_rows_cleanup(&r);
-    }
-    const char *ep = ic->endpoint_name[0] ? ic->endpoint_name : "Endpoint_Mirroring";
+    const char *ep = ic->endpoint_name;
     if (login_id > 0 && ic->endpoint_id > 0) {
         mkc_rows r;
         snprintf(sql, sizeof(sql),
@@ -233,6 +230,20 @@ void proc_inbound(inst_ctx *ic, const char *peer, const peer_cert *pc)
     snprintf(n.cert, sizeof(n.cert), "%s_cert", peer);
     if (ic->failed) {
         return;
+    }
+    if (ic->endpoint_name[0] == '\0') {
+        /* CONNECT needs the endpoint: check before the first change, not at the last. */
+        mkc_rows r;
+        if (mk_failed(find_endpoint(ic, &r))) {
+            return;
+        }
+        mkc_rows_cleanup(&r);
+        if (ic->endpoint_name[0] == '\0') {
+            step_fail(ic, "inbound",
+                      "this instance has no DATABASE_MIRRORING endpoint to grant "
+                      "CONNECT on: run outbound here first");
+            return;
+        }
     }
     long id = login(ic, &n, peer);
     if (!ic->failed && id >= 0) {

@@ -54,7 +54,7 @@ static void master_key(inst_ctx *ic)
     placeholder_name(ic->ti->name, "MASTER_KEY_PASSWORD", ph, sizeof(ph));
     snprintf(sql, sizeof(sql), "CREATE MASTER KEY ENCRYPTION BY PASSWORD = '$(%s)'", ph);
     (void)mk_failed(step_change(ic, "master key", sql, ph, pw,
-                      "created; sealed by the token's protector and the password"));
+                                "created; sealed by the token's protector and the password"));
     mk_secret_free(pw);
 }
 
@@ -98,8 +98,7 @@ static void create_certificate(inst_ctx *ic, const char *cert)
         snprintf(sql + n, sizeof(sql) - (size_t)n, ", ALGORITHM = %s", topo_key_tsql(ti->key));
     }
     char detail[160];
-    snprintf(detail, sizeof(detail), "%s key pair generated on the token",
-             topo_key_name(ti->key));
+    snprintf(detail, sizeof(detail), "%s key pair generated on the token", topo_key_name(ti->key));
     if (mk_failed(step_change(ic, "certificate", sql, NULL, NULL, detail))) {
         return;
     }
@@ -348,8 +347,8 @@ static MK_RESULT write_cer(inst_ctx *ic, const char *cert, const cert_facts *f)
     }
     run_action(ic->run, ic->ti->name, "cer file", ACT_DONE, NULL, "%s (public only) sha256 %s",
                path, f->sha256);
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "cer", "instance", ic->ti->name,
-                            "path", path, "sha256", f->sha256);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "cer", "instance", ic->ti->name, "path",
+                            path, "sha256", f->sha256);
     run_record(ic->run, rec);
     json_decref(rec);
     return MK_OK;
@@ -360,9 +359,10 @@ static void public_certificate(inst_ctx *ic, const char *cert)
     if (ic->cert.planned) {
         char sql[256];
         snprintf(sql, sizeof(sql), "BACKUP CERTIFICATE [%s] TO FILE = '%s.cer'", cert, cert);
-        (void)mk_failed(step_change(ic, "public certificate", sql, NULL, NULL,
-                          "dry run only: apply reads CERTENCODED instead; copy the file into "
-                          "each peer's file root before its inbound block"));
+        (void)mk_failed(
+            step_change(ic, "public certificate", sql, NULL, NULL,
+                        "dry run only: apply reads CERTENCODED instead; copy the file into "
+                        "each peer's file root before its inbound block"));
         return;
     }
     if (ic->cert.der == NULL && mk_failed(fetch_der(ic, cert, &ic->cert))) {
@@ -374,13 +374,13 @@ static void public_certificate(inst_ctx *ic, const char *cert)
         return;
     }
     /* Reading the certificate changes nothing: reported as skipped, with its fingerprints. */
-    step_skip(ic, "public certificate", "%s: %s, sha256 %s, spki-sha256 %s", cert, f.key,
-              f.sha256, f.spki_sha256);
+    step_skip(ic, "public certificate", "%s: %s, sha256 %s, spki-sha256 %s", cert, f.key, f.sha256,
+              f.spki_sha256);
     json_t *policy = policy_report(ic, cert);
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "type", "certificate",
-                            "instance", ic->ti->name, "name", cert, "sha256", f.sha256,
-                            "spki_sha256", f.spki_sha256, "key", f.key, "subject", f.subject,
-                            "not_after", (json_int_t)f.not_after);
+    json_t *rec =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "type", "certificate", "instance",
+                  ic->ti->name, "name", cert, "sha256", f.sha256, "spki_sha256", f.spki_sha256,
+                  "key", f.key, "subject", f.subject, "not_after", (json_int_t)f.not_after);
     json_object_set_new(rec, "key_policy", policy != NULL ? policy : json_null());
     run_record(ic->run, rec);
     json_decref(rec);

@@ -26,26 +26,26 @@
 typedef enum act_status { ACT_DONE, ACT_SKIPPED, ACT_WARNING, ACT_ERROR, ACT_PLANNED } act_status;
 
 typedef struct setup_opts {
-    const char *command;     /* "apply", "outbound", ... */
+    const char *command; /* "apply", "outbound", ... */
     bool dry_run;
     bool json;
-    bool allow_changes;      /* alter a differing endpoint, replace a differing peer certificate */
-    const char *transcript;  /* --transcript FILE */
-    const char *sign_with;   /* --sign-with pkcs11:URI */
-    const char *sign_cert;   /* --sign-cert FILE */
-    const char *cer_out;     /* --cer-out DIR or NULL */
-    int wait_seconds;        /* apply: how long to wait for SYNCHRONIZED */
-    int warn_days;           /* status: certificate expiry warning */
+    bool allow_changes;     /* alter a differing endpoint, replace a differing peer certificate */
+    const char *transcript; /* --transcript FILE */
+    const char *sign_with;  /* --sign-with pkcs11:URI */
+    const char *sign_cert;  /* --sign-cert FILE */
+    const char *cer_out;    /* --cer-out DIR or NULL */
+    int wait_seconds;       /* apply: how long to wait for SYNCHRONIZED */
+    int warn_days;          /* status: certificate expiry warning */
 } setup_opts;
 
 typedef struct setup_run {
     const setup_opts *opts;
     const topology *topo;
     mk_transcript *transcript;
-    pthread_mutex_t lock;    /* actions and stdout */
+    pthread_mutex_t lock; /* actions and stdout */
     struct action *actions;
     size_t n_actions, cap_actions;
-    int worst;               /* 0 ok, 1 warning, 2 error */
+    int worst; /* 0 ok, 1 warning, 2 error */
 } setup_run;
 
 typedef struct action {
@@ -53,13 +53,13 @@ typedef struct action {
     char *step;
     act_status status;
     char *detail;
-    char *sql;               /* redacted; NULL when none */
+    char *sql; /* redacted; NULL when none */
 } action;
 
 /* The public certificate of an instance, as its peers import it. */
 typedef struct peer_cert {
-    bool known;              /* fetched (or, in a dry run, planned) */
-    bool planned;            /* dry run: it will exist after outbound */
+    bool known;   /* fetched (or, in a dry run, planned) */
+    bool planned; /* dry run: it will exist after outbound */
     uint8_t *der;
     size_t der_len;
 } peer_cert;
@@ -72,8 +72,8 @@ typedef struct inst_ctx {
     bool failed;             /* a step failed: no more steps on this instance */
     char endpoint_name[130]; /* its DATABASE_MIRRORING endpoint ("" none yet) */
     long endpoint_id;
-    peer_cert cert;          /* its own certificate */
-    bool header_printed;     /* dry run: block header for the current phase */
+    peer_cert cert;      /* its own certificate */
+    bool header_printed; /* dry run: block header for the current phase */
     const char *phase;
 } inst_ctx;
 

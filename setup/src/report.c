@@ -53,6 +53,9 @@ static void print_prose(const setup_run *run, const action *a)
 {
     if (run->opts->dry_run) {
         /* Dry run: the T-SQL is the output; everything else is a comment. */
+        if (a->status == ACT_ERROR) {
+            fprintf(stderr, "[%s] %s: error: %s\n", a->instance, a->step, a->detail);
+        }
         if (a->sql != NULL) {
             printf("%s\nGO\n", a->sql);
         } else {
@@ -122,18 +125,18 @@ int run_finish(setup_run *run)
         json_t *list = json_array();
         for (size_t i = 0; i < run->n_actions; i++) {
             const action *a = &run->actions[i];
-            json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "instance", a->instance, "step",
-                                  a->step, "status", status_names[a->status], "detail",
-                                  a->detail);
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "instance", a->instance, "step", a->step,
+                                  "status", status_names[a->status], "detail", a->detail);
             json_object_set_new(o, "sql", a->sql != NULL ? json_string(a->sql) : json_null());
             json_array_append_new(list, o);
         }
         json_object_set_new(doc, "command", json_string(run->opts->command));
         json_object_set_new(doc, "dry_run", json_boolean(run->opts->dry_run));
         json_object_set_new(doc, "actions", list);
-        json_object_set_new(doc, "result", json_string(run->worst == 0   ? "ok"
-                                                       : run->worst == 1 ? "warning"
-                                                                         : "error"));
+        json_object_set_new(doc, "result",
+                            json_string(run->worst == 0   ? "ok"
+                                        : run->worst == 1 ? "warning"
+                                                          : "error"));
         char *text = json_dumps(doc, JSON_INDENT(2));
         if (text != NULL) {
             puts(text);

@@ -60,7 +60,8 @@ static void create_db(inst_ctx *ic, const char *db, const mirror_state *ms)
         return;
     }
     snprintf(sql, sizeof(sql), "CREATE DATABASE [%s]", db);
-    (void)mk_failed(step_change(ic, "database", sql, NULL, NULL, "created (names the mirroring session)"));
+    (void)mk_failed(
+        step_change(ic, "database", sql, NULL, NULL, "created (names the mirroring session)"));
 }
 
 /* SET PARTNER on ic towards `addr`, unless it is already so. */
@@ -109,7 +110,9 @@ void proc_session(setup_run *run, inst_ctx *insts, const topo_session *s)
     if (p->failed || m->failed || (w != NULL && w->failed)) {
         run_action(run, s->database, "session", ACT_ERROR, NULL,
                    "left undone: %s failed earlier; re-run apply once it is fixed",
-                   p->failed ? p->ti->name : m->failed ? m->ti->name : w->ti->name);
+                   p->failed   ? p->ti->name
+                   : m->failed ? m->ti->name
+                               : w->ti->name);
         return;
     }
     mirror_state ps, ms;
@@ -197,8 +200,8 @@ MK_RESULT proc_wait_synchronized(setup_run *run, inst_ctx *insts, int seconds)
             sleep_ms(200);
         }
         if (ok) {
-            run_action(run, s->database, "synchronized", first ? ACT_SKIPPED : ACT_DONE, NULL,
-                       "%s", why);
+            run_action(run, s->database, "synchronized", first ? ACT_SKIPPED : ACT_DONE, NULL, "%s",
+                       why);
         } else {
             run_action(run, s->database, "synchronized", ACT_WARNING, NULL,
                        "not synchronized after %d s: %s", seconds, why);

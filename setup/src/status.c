@@ -49,8 +49,8 @@ static void certificates(inst_ctx *ic)
             run_action(ic->run, ic->ti->name, "certificate", ACT_WARNING, NULL,
                        "%s (%s): expiry unknown", name, own);
         } else if (exp <= now) {
-            run_action(ic->run, ic->ti->name, "certificate", ACT_ERROR, NULL,
-                       "%s (%s): EXPIRED %s", name, own, mkc_text(&r, i, "expiry_date"));
+            run_action(ic->run, ic->ti->name, "certificate", ACT_ERROR, NULL, "%s (%s): EXPIRED %s",
+                       name, own, mkc_text(&r, i, "expiry_date"));
         } else if (days < ic->run->opts->warn_days) {
             run_action(ic->run, ic->ti->name, "certificate", ACT_WARNING, NULL,
                        "%s (%s): expires in %lld days (%s)", name, own, days,
@@ -73,8 +73,8 @@ static void endpoint(inst_ctx *ic)
         run_action(ic->run, ic->ti->name, "endpoint", ACT_ERROR, NULL,
                    "no DATABASE_MIRRORING endpoint");
     } else if (strcasecmp(mkc_text(&r, 0, "state_desc"), "STARTED") != 0) {
-        run_action(ic->run, ic->ti->name, "endpoint", ACT_ERROR, NULL, "%s is %s", ic->endpoint_name,
-                   mkc_text(&r, 0, "state_desc"));
+        run_action(ic->run, ic->ti->name, "endpoint", ACT_ERROR, NULL, "%s is %s",
+                   ic->endpoint_name, mkc_text(&r, 0, "state_desc"));
     } else {
         run_action(ic->run, ic->ti->name, "endpoint", ACT_DONE, NULL, "%s STARTED, role %s",
                    ic->endpoint_name, mkc_text(&r, 0, "role_desc"));
@@ -128,7 +128,7 @@ static void sessions(inst_ctx *ic)
         const char *state = mkc_text(&m, i, "mirroring_state_desc");
         const char *wname = mkc_text(&m, i, "mirroring_witness_name");
         const char *wstate = mkc_text(&m, i, "mirroring_witness_state_desc");
-        act_status st = strcmp(state, "SYNCHRONIZED") != 0                  ? ACT_ERROR
+        act_status st = strcmp(state, "SYNCHRONIZED") != 0                     ? ACT_ERROR
                         : wname[0] != '\0' && strcmp(wstate, "CONNECTED") != 0 ? ACT_WARNING
                                                                                : ACT_DONE;
         run_action(ic->run, ic->ti->name, "session", st, NULL,

@@ -15,7 +15,8 @@
 
 #define PASSWORD_MAX 128
 
-static void vaction(inst_ctx *ic, const char *step, act_status st, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+vaction(inst_ctx *ic, const char *step, act_status st, const char *fmt, va_list ap)
 {
     char detail[1536];
     vsnprintf(detail, sizeof(detail), fmt, ap);

@@ -14,7 +14,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +169,10 @@ static MK_RESULT inspect_ca(const mkc_target *t, char sha_hex[65], bool *pinned)
     for (unsigned i = 0; i < mdlen; i++) {
         snprintf(sha_hex + 2 * i, 3, "%02x", md[i]);
     }
-    *pinned = second == NULL && X509_check_issued(first, first) == X509_V_OK;
+    /* Self-signed: issuer = subject and its own key verifies it (CA:FALSE is normal here). */
+    *pinned = second == NULL &&
+              X509_NAME_cmp(X509_get_subject_name(first), X509_get_issuer_name(first)) == 0 &&
+              X509_verify(first, X509_get0_pubkey(first)) == 1;
     res = MK_OK;
 out:
     X509_free(first);
@@ -306,10 +308,7 @@ const mkc_msg *mkc_info(const mkc_conn *c, size_t i) { return &c->infos[i]; }
 
 /* ---- results ---- */
 
-static bool is_binary_type(int t)
-{
-    return t == SYBBINARY || t == SYBVARBINARY || t == SYBIMAGE;
-}
+static bool is_binary_type(int t) { return t == SYBBINARY || t == SYBVARBINARY || t == SYBIMAGE; }
 
 static bool is_date_type(int t)
 {
@@ -343,8 +342,8 @@ static MK_RESULT read_cell(DBPROCESS *dbp, int col, mkc_cell *cell)
                MK_E_INVALID);
         /* Sybase-compatible FreeTDS: months count from 0. */
         cell->len = (size_t)snprintf((char *)cell->data, cap, "%04d-%02d-%02d %02d:%02d:%02d",
-                                     rec.dateyear, rec.datemonth + 1, rec.datedmonth,
-                                     rec.datehour, rec.dateminute, rec.datesecond);
+                                     rec.dateyear, rec.datemonth + 1, rec.datedmonth, rec.datehour,
+                                     rec.dateminute, rec.datesecond);
         return MK_OK;
     }
     DBINT n = dbconvert(dbp, type, src, len, SYBCHAR, cell->data, (DBINT)(cap - 1));

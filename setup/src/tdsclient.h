@@ -72,8 +72,7 @@ typedef struct mkc_rows {
  * password (borrowed; copied into FreeTDS's login record only). Errors
  * carry FreeTDS's reason, never the password.
  */
-MK_RESULT mkc_connect(size_t index, const char *login, const mk_secret *password,
-                      mkc_conn **out);
+MK_RESULT mkc_connect(size_t index, const char *login, const mk_secret *password, mkc_conn **out);
 void mkc_close(mkc_conn *c);
 
 /*
