@@ -4,7 +4,8 @@
  * Order: check everything that can be checked without side effects (names,
  * URI, password file and policy, no instance in the directory), then create
  * the directory, the TLS identity on the token, the catalog with the first
- * sysadmin, and last the configuration file, whose presence is what makes a
+ * sysadmin, the public tds-cert.pem (from the token's certificate object),
+ * and last the configuration file, whose presence is what makes a
  * directory an instance. A failure undoes what was made, token objects
  * included.
  */
@@ -27,7 +28,7 @@
 
 /* What init made so far, for undoing it. */
 typedef struct init_state {
-    bool made_dir, made_file_root, made_catalog, made_identity;
+    bool made_dir, made_file_root, made_catalog, made_identity, made_cert_file;
     char dir[SRV_PATH_MAX];
     char catalog[SRV_PATH_MAX];
     p11_token *token;
@@ -199,6 +200,11 @@ static void undo(init_state *st)
             (void)unlink(p);
         }
     }
+    if (st->made_cert_file) {
+        char p[SRV_PATH_MAX + 16];
+        snprintf(p, sizeof(p), "%s/%s", st->dir, SRV_TDS_CERT_FILE);
+        (void)unlink(p);
+    }
     if (st->made_file_root) {
         (void)rmdir(st->cfg.file_root);
     }
@@ -236,6 +242,10 @@ static MK_RESULT run_init(const srv_init_args *a, init_state *st)
     GUARD_OUT(srv_identity_create(st->token, libctx, a->key_type, cfg));
     st->made_identity = true;
     GUARD_OUT(make_catalog(st, a->admin_login, pw));
+    /* The certificate as the token holds it, for clients that pin it. */
+    srv_cert_file_state cert_file = SRV_CERT_FILE_CURRENT;
+    GUARD_OUT(srv_tds_cert_export(st->token, cfg, st->dir, &cert_file));
+    st->made_cert_file = true;
     GUARD_OUT(join_path(conf, sizeof(conf), st->dir, SRV_CONFIG_FILE));
     GUARD_OUT(srv_config_save(conf, cfg));
     res = MK_OK;
@@ -260,6 +270,8 @@ int srv_cmd_init(const srv_init_args *a)
         printf("  file root    %s\n", st.cfg.file_root);
         printf("  TLS identity %s (%s key and certificate on the token)\n", st.cfg.tls_key_label,
                st.cfg.tls_key_type);
+        printf("  certificate  %s/%s (public, for clients that verify the server)\n", st.dir,
+               SRV_TDS_CERT_FILE);
         printf("  sysadmin     %s\n", a->admin_login);
     }
     p11_token_unref(st.token);

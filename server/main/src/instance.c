@@ -1,7 +1,8 @@
 /*
  * Loading an instance for `mirrorkeyd run`: configuration, token, provider
- * library context, TLS context with the token key, catalog check, executor
- * instance and the login throttle. Everything here is shared read-only by the
+ * library context, TLS context with the token key (and DIR/tds-cert.pem
+ * brought in line with its certificate), catalog check, executor instance
+ * and the login throttle. Everything here is shared read-only by the
  * connection threads (the token, TLS context and executor are thread-safe).
  */
 #include "internal.h"
@@ -30,6 +31,28 @@ static void check_data_dir(const char *dir)
     }
 }
 
+/*
+ * DIR/tds-cert.pem from the certificate just loaded: written when missing
+ * (instances made before the file existed), replaced when it says something
+ * else. A failure only costs clients that pin the file, so it is logged and
+ * the daemon serves.
+ */
+static void sync_cert_file(const srv_instance *inst, const uint8_t *der, size_t der_len)
+{
+    srv_cert_file_state state = SRV_CERT_FILE_CURRENT;
+    if (mk_failed(srv_tds_cert_sync(inst->data_dir, der, der_len, &state))) {
+        mk_log_error_result(MK_LOG_WARN, "writing " SRV_TDS_CERT_FILE);
+        return;
+    }
+    if (state == SRV_CERT_FILE_CREATED) {
+        MK_LOG_INFO("wrote %s/%s (the TDS certificate, for clients that pin it)", inst->data_dir,
+                    SRV_TDS_CERT_FILE);
+    } else if (state == SRV_CERT_FILE_REPLACED) {
+        MK_LOG_WARN("replaced %s/%s: it did not hold the TDS certificate on the token",
+                    inst->data_dir, SRV_TDS_CERT_FILE);
+    }
+}
+
 /* TLS context from the certificate and key with the configured CKA_ID. */
 static MK_RESULT open_tls(srv_instance *inst)
 {
@@ -46,6 +69,7 @@ static MK_RESULT open_tls(srv_instance *inst)
                              P11_URI_TYPE_PRIVATE, &uri));
     size_t der_len = 0;
     const uint8_t *der = p11_cert_der(cert, &der_len);
+    sync_cert_file(inst, der, der_len);
     net_tls_config tc = {
         .profile = NET_TLS_ADMIN,
         .is_server = true,

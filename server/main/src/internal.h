@@ -100,6 +100,28 @@ MK_RESULT srv_uri_query(const char *token_uri, mk_buf *out);
 MK_RESULT srv_identity_create(p11_token *token, OSSL_LIB_CTX *libctx, srv_key_type type,
                               srv_config *cfg);
 
+/* ---- certfile.c: DIR/tds-cert.pem, the TDS certificate for clients that pin it ---- */
+
+typedef enum srv_cert_file_state {
+    SRV_CERT_FILE_CURRENT = 0, /* it already held this certificate: untouched */
+    SRV_CERT_FILE_CREATED,     /* it was missing */
+    SRV_CERT_FILE_REPLACED,    /* it held something else */
+} srv_cert_file_state;
+
+/*
+ * Make DATA_DIR/tds-cert.pem hold der[0..der_len) as PEM (public only,
+ * mode 0644), unless it already holds exactly that text; the replacement is
+ * atomic (temporary file, fsync, rename) and never follows a symlink.
+ * *state says what happened. Errors: MK_E_IO (with the path), MK_E_CRYPTO,
+ * MK_E_INVALID (path too long).
+ */
+MK_RESULT srv_tds_cert_sync(const char *data_dir, const uint8_t *der, size_t der_len,
+                            srv_cert_file_state *state);
+
+/* srv_tds_cert_sync with the certificate object cfg's TLS key id names on the token. */
+MK_RESULT srv_tds_cert_export(p11_token *token, const srv_config *cfg, const char *data_dir,
+                              srv_cert_file_state *state);
+
 /* ---- init.c / run.c: the two commands (exit codes 0 / 1) ---- */
 
 int srv_cmd_init(const srv_init_args *args);

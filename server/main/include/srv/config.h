@@ -29,6 +29,8 @@
 
 #define SRV_CONFIG_FILE "mirrorkeyd.conf"
 #define SRV_CATALOG_FILE "catalog.db"
+/* The TDS server certificate, public, PEM (mode 0644), for clients that pin it. */
+#define SRV_TDS_CERT_FILE "tds-cert.pem"
 #define SRV_CONFIG_VERSION 1
 
 #define SRV_CONFIG_MAX_BYTES ((size_t)64 * 1024)
