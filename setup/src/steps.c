@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mk/secret_file.h"
 #include "plan.h"
@@ -147,6 +148,8 @@ MK_RESULT step_change(inst_ctx *ic, const char *step, const char *sql, const cha
     }
     GUARD(step_connect(ic));
     mk_result r;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (placeholder != NULL) {
         mk_secret *full = NULL;
         r = with_secret(sql, placeholder, secret, &full);
@@ -162,7 +165,9 @@ MK_RESULT step_change(inst_ctx *ic, const char *step, const char *sql, const cha
         ic->failed = true;
         return MK_ERR;
     }
-    run_action(ic->run, ic->ti->name, step, ACT_DONE, sql, "%s", detail);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+    run_action(ic->run, ic->ti->name, step, ACT_DONE, sql, "%s (%ld ms)", detail, ms);
     report_infos(ic, step);
     return MK_OK;
 }
