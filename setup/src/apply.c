@@ -3,7 +3,8 @@
  * at once (one thread each), the public certificates passed in memory,
  * inbound on every instance for every peer it shares a session with (again
  * one thread per instance), then the sessions one by one in SQL Server's
- * order, and a bounded wait until they are SYNCHRONIZED. An instance that
+ * order, and a bounded wait until they are SYNCHRONIZED (a session still
+ * not synchronized then makes the exit status 1). An instance that
  * fails stops alone; what it leaves undone is reported and a re-run
  * finishes it. A dry run is sequential so that its T-SQL reads in order.
  */
@@ -116,8 +117,9 @@ int apply_run(setup_run *run, inst_ctx *insts, const char *topology_path)
     for (size_t i = 0; i < t->n_sessions; i++) {
         proc_session(run, insts, &t->sessions[i]);
     }
+    bool unsynced = false;
     if (!run->opts->dry_run && t->n_sessions > 0 && run->opts->wait_seconds > 0) {
-        (void)mk_failed(proc_wait_synchronized(run, insts, run->opts->wait_seconds));
+        unsynced = mk_failed(proc_wait_synchronized(run, insts, run->opts->wait_seconds));
     }
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -130,5 +132,5 @@ int apply_run(setup_run *run, inst_ctx *insts, const char *topology_path)
                    failed, n);
     }
     record_bounds(run, "end", topology_path);
-    return failed > 0 ? 1 : 0;
+    return failed > 0 || unsynced ? 1 : 0;
 }

@@ -10,7 +10,7 @@
 
 #define TOPO_MAX_INSTANCES 64
 
-/* 0 every instance done, 1 one or more stopped (the rest is done). */
+/* 0 every instance done, 1 one or more stopped (the rest is done) or a session not synchronized. */
 int apply_run(setup_run *run, inst_ctx *insts, const char *topology_path);
 
 /* 0 all well, 1 warnings (expiry within warn_days, witness down), 2 something broken. */
