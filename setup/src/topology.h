@@ -39,26 +39,26 @@ typedef enum topo_key {
 } topo_key;
 
 typedef struct topo_instance {
-    char *name;                /* [instance NAME] */
-    int line;                  /* line of the section header */
-    char *server;              /* as written: host:port, [v6]:port, host, or a freetds.conf name */
-    char *host;                /* host part ([] removed); never NULL */
-    unsigned port;             /* 0 when `server` has no port (FreeTDS name or default 1433) */
-    char *login;               /* required */
-    char *password_file;       /* required */
-    char *ca_file;             /* required unless trust_server_certificate */
+    char *name;          /* [instance NAME] */
+    int line;            /* line of the section header */
+    char *server;        /* as written: host:port, [v6]:port, host, or a freetds.conf name */
+    char *host;          /* host part ([] removed); never NULL */
+    unsigned port;       /* 0 when `server` has no port (FreeTDS name or default 1433) */
+    char *login;         /* required */
+    char *password_file; /* required */
+    char *ca_file;       /* required unless trust_server_certificate */
     bool trust_server_certificate; /* `trust-server-certificate = yes`: no certificate check */
-    unsigned endpoint_port;    /* required, 1..65535 */
-    char *endpoint_address;    /* default "TCP://<host>:<endpoint_port>" (v6 hosts in []) */
-    topo_role role;            /* default: WITNESS if the instance is only ever a witness, else ALL */
-    bool role_given;           /* `role` was written */
+    unsigned endpoint_port;        /* required, 1..65535 */
+    char *endpoint_address;        /* default "TCP://<host>:<endpoint_port>" (v6 hosts in []) */
+    topo_role role;  /* default: WITNESS if the instance is only ever a witness, else ALL */
+    bool role_given; /* `role` was written */
     char *master_key_password_file; /* required */
-    char *certificate_expiry;  /* "YYYY-MM-DD" (a valid date) or NULL: the instance's default */
-    topo_key key;              /* default TOPO_KEY_RSA3072 */
+    char *certificate_expiry; /* "YYYY-MM-DD" (a valid date) or NULL: the instance's default */
+    topo_key key;             /* default TOPO_KEY_RSA3072 */
 } topo_instance;
 
 typedef struct topo_session {
-    char *database;   /* [session DBNAME] */
+    char *database; /* [session DBNAME] */
     int line;
     size_t principal; /* index into topology.instances */
     size_t mirror;
@@ -69,7 +69,7 @@ typedef struct topo_session {
 typedef struct topology {
     topo_instance *instances; /* in file order */
     size_t n_instances;
-    topo_session *sessions;   /* in file order */
+    topo_session *sessions; /* in file order */
     size_t n_sessions;
 } topology;
 

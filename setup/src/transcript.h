@@ -48,10 +48,10 @@ MK_RESULT mkt_sign(const char *path, const char *pkcs11_uri, const char *cert_fi
 
 /* What mkt_verify found (for the command's report). */
 typedef struct mkt_verify_report {
-    size_t lines;        /* lines read */
-    int chain_ok;        /* 1 every seq/prev checks out */
-    int signature_state; /* 0 no signature file, 1 verified, -1 failed */
-    char signer[256];    /* signer certificate's subject, when verified */
+    size_t lines;          /* lines read */
+    int chain_ok;          /* 1 every seq/prev checks out */
+    int signature_state;   /* 0 no signature file, 1 verified, -1 failed */
+    char signer[256];      /* signer certificate's subject, when verified */
     char first_error[256]; /* e.g. "line 4: prev does not match line 3"; "" if none */
 } mkt_verify_report;
 

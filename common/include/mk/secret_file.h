@@ -1,7 +1,7 @@
 /*
  * Secrets read from files (the first sysadmin's password for `mirrorkeyd
- * init`, the passwords `mirrorkey apply` uses), with the same rules as PIN files: the file must be a regular file
- * owned by the caller (or root) and neither group- nor world-accessible, so a
+ * init`, the passwords `mirrorkey apply` uses), with the same rules as PIN files: the file must be
+ * a regular file owned by the caller (or root) and neither group- nor world-accessible, so a
  * password never travels through argv or the environment.
  */
 #ifndef MK_SECRET_FILE_H
