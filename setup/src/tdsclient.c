@@ -321,8 +321,8 @@ static MK_RESULT read_cell(DBPROCESS *dbp, int col, mkc_cell *cell)
     BYTE *src = dbdata(dbp, col);
     DBINT len = dbdatlen(dbp, col);
     int type = dbcoltype(dbp, col);
-    if (src == NULL && len <= 0) {
-        cell->is_null = true;
+    if (src == NULL || len < 0) {
+        cell->is_null = true; /* db-lib's NULL: no data pointer */
         return MK_OK;
     }
     size_t cap = is_binary_type(type) ? (size_t)len + 1 : (size_t)len * 4 + 64;
