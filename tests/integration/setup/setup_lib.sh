@@ -44,7 +44,7 @@ go
 SELECT name, create_date, modify_date, key_guid FROM sys.symmetric_keys
 SQL
         SOFTHSM2_CONF=$(cat "$work/$h/softhsm2.conf.path") "$MIRRORKEY" token list \
-            --uri "pkcs11:token=$h?module-path=$(module_path)&pin-source=file:$work/$h/hsm/$h.pin" 2>&1
+            --uri "pkcs11:token=$h?module-path=$(module_path)&pin-source=file:$work/$h/hsm/$h.pin" 2>/dev/null
     done
 }
 module_path() { sed -n 's/.*module-path=\([^&]*\).*/\1/p' <<<"$MK_TOKEN_URI"; }
