@@ -19,7 +19,8 @@ before=$(snapshot HOST_A HOST_B WITNESS)
 "$MIRRORKEY" apply "$topo" --dry-run >"$work/dry.sql" 2>"$work/dry.err" || { cat "$work/dry.err" >&2; fail "dry run"; }
 grep -q 'CREATE MASTER KEY ENCRYPTION BY PASSWORD = .\$(HOST_A_MASTER_KEY_PASSWORD).' "$work/dry.sql" ||
     fail "dry run: no master key statement"
-[ "$(snapshot HOST_A HOST_B WITNESS)" = "$before" ] || fail "the dry run changed something"
+after=$(snapshot HOST_A HOST_B WITNESS)
+[ "$after" = "$before" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "the dry run changed something"; }
 
 # The real apply, with JSON and a transcript.
 "$MIRRORKEY" apply "$topo" --json --transcript "$work/t1.jsonl" --cer-out "$work" \
