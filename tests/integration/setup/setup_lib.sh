@@ -24,7 +24,9 @@ snapshot() {
     local h
     for h in "$@"; do
         echo "== $h"
-        q "$h" <<'SQL' | tr -d '\r' | sed -E 's/^([0-9]+> )+//' | grep -vE '^(locale|using default|Setting master)'
+        # tsql's stdout only: its banner goes to stderr and could land anywhere in a merged stream.
+        { cat; printf 'go\nexit\n'; } <<'SQL' | FREETDSCONF=$work/$h/freetds.conf "$TSQL" -S "$h" -U admin \
+            -P "$ADMIN_PW" 2>/dev/null | tr -d '\r' | sed -E 's/^([0-9]+> )+//'
 SELECT name, principal_id, sid, type, is_disabled, create_date, modify_date FROM sys.server_principals
 go
 SELECT name, principal_id, sid, type, create_date, modify_date FROM sys.database_principals
