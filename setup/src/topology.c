@@ -707,6 +707,9 @@ MK_RESULT topo_load_file(const char *path, topology **out)
     }
     ENSURE_OUT(fstat(fd, &st) == 0, MK_E_IO, "cannot stat %s: %s", path, strerror(errno));
     ENSURE_OUT(S_ISREG(st.st_mode), MK_E_INVALID, "%s is not a regular file", path);
+    /* The file chooses which TDS certificates are trusted: only its owner may write it. */
+    ENSURE_OUT((st.st_mode & (S_IWGRP | S_IWOTH)) == 0, MK_E_PERM,
+               "%s is writable by group or others; run: chmod go-w %s", path, path);
     ENSURE_OUT(st.st_size <= (off_t)TOPO_FILE_MAX, MK_E_TOOBIG, "%s is larger than %d bytes", path,
                TOPO_FILE_MAX);
     GUARD_OUT(read_text(fd, path, (size_t)st.st_size, &text, &len));

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mk/result.h"
@@ -736,6 +737,17 @@ static void test_load_file(void **state)
     snprintf(want, sizeof(want), "%s:8: unknown key 'x' in [instance A]", path);
     assert_string_equal(mk_error_message(), want);
 
+    /* Writable by others: refused before it is read (it decides which certificates are trusted). */
+    write_file(dir, "open.ini", full, strlen(full), path, sizeof(path));
+    assert_int_equal(chmod(path, 0666), 0);
+    assert_true(mk_failed(topo_load_file(path, &t)));
+    assert_int_equal(mk_error_code(), MK_E_PERM);
+    assert_null(t);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_true(mk_ok(topo_load_file(path, &t)));
+    topo_free(t);
+    t = NULL;
+
     static const char nul[] = "# a\n# b\n[instance\0 A]\n";
     write_file(dir, "nul.ini", nul, sizeof(nul) - 1, path, sizeof(path));
     assert_true(mk_failed(topo_load_file(path, &t)));
@@ -766,7 +778,7 @@ static void test_load_file(void **state)
     assert_int_equal(mk_error_code(), MK_E_INVALID);
     assert_null(t);
 
-    static const char *const names[] = {"ok.ini", "bad.ini", "nul.ini"};
+    static const char *const names[] = {"ok.ini", "bad.ini", "open.ini", "nul.ini"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         assert_int_equal(unlink(path), 0);
