@@ -8,13 +8,7 @@
  * fails stops alone; what it leaves undone is reported and a re-run
  * finishes it. A dry run is sequential so that its T-SQL reads in order.
  */
-#include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "apply.h"
 
@@ -80,32 +74,10 @@ static void inbound_job(inst_ctx *ic)
     }
 }
 
-static void record_bounds(setup_run *run, const char *type, const char *topology_path)
-{
-    char host[256] = "", when[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gethostname(host, sizeof(host) - 1);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    const char *user = getenv("USER");
-    const struct passwd *pw = user == NULL ? getpwuid(geteuid()) : NULL;
-    user = user != NULL ? user : pw != NULL ? pw->pw_name : "";
-    json_t *rec =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "type", type, "tool", "mirrorkey",
-                  "version", MK_VERSION, "operator", user, "host", host, "time", when, "topology",
-                  topology_path != NULL ? topology_path : "", "dry_run", run->opts->dry_run);
-    if (strcmp(type, "end") == 0) {
-        json_object_set_new(rec, "result", json_string(run->worst == 2 ? "error" : "ok"));
-    }
-    run_record(run, rec);
-    json_decref(rec);
-}
-
-int apply_run(setup_run *run, inst_ctx *insts, const char *topology_path)
+int apply_run(setup_run *run, inst_ctx *insts)
 {
     const topology *t = run->topo;
     size_t n = t->n_instances;
-    record_bounds(run, "start", topology_path);
     if (run->opts->dry_run && !run->opts->json) {
         printf("-- mirrorkey %s --dry-run: the T-SQL each instance would receive, in order.\n"
                "-- Run each block on its instance; secrets are $(NAME) placeholders for you to "
@@ -131,6 +103,5 @@ int apply_run(setup_run *run, inst_ctx *insts, const char *topology_path)
                    "cause and re-run: done steps will be skipped",
                    failed, n);
     }
-    record_bounds(run, "end", topology_path);
     return failed > 0 || unsynced ? 1 : 0;
 }

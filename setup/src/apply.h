@@ -1,7 +1,7 @@
 /*
  * The procedures over a whole topology: `apply` (apply.c) and `status`
  * (status.c). Both take the run and one inst_ctx per topology instance,
- * already initialised, and return the command's exit code.
+ * already initialised.
  */
 #ifndef MK_SETUP_APPLY_H
 #define MK_SETUP_APPLY_H
@@ -11,9 +11,9 @@
 #define TOPO_MAX_INSTANCES 64
 
 /* 0 every instance done, 1 one or more stopped (the rest is done) or a session not synchronized. */
-int apply_run(setup_run *run, inst_ctx *insts, const char *topology_path);
+int apply_run(setup_run *run, inst_ctx *insts);
 
-/* 0 all well, 1 warnings (expiry within warn_days, witness down), 2 something broken. */
-int status_run(setup_run *run, inst_ctx *insts);
+/* Each instance's state as actions; run_finish then gives the exit code (0 / 1 / 2). */
+void status_run(setup_run *run, inst_ctx *insts);
 
 #endif

@@ -195,7 +195,7 @@ static bool clean_value(const char *what, const char *v)
 /* The one-instance topology of outbound / inbound / status --server, parsed like a file. */
 static int single_topology(const cli *c, topology **out)
 {
-    const char *name = c->name != NULL ? c->name : c->peer != NULL ? "INSTANCE" : "INSTANCE";
+    const char *name = c->name != NULL ? c->name : "INSTANCE";
     const char *need[][2] = {
         {"server", c->server}, {"login", c->login}, {"password-file", c->password_file}};
     for (size_t i = 0; i < 3; i++) {
@@ -312,20 +312,23 @@ static int run_command(const char *cmd, cli *c, topology *topo)
     for (size_t i = 0; i < n; i++) {
         insts[i] = (inst_ctx){.run = &run, .index = i, .ti = &topo->instances[i]};
     }
+    run_bounds(&run, "start", c->topology != NULL ? c->topology : "command line");
     if (strcmp(cmd, "apply") == 0) {
-        rc = apply_run(&run, insts, c->topology);
-        (void)run_finish(&run);
+        rc = apply_run(&run, insts);
     } else if (strcmp(cmd, "status") == 0) {
-        rc = status_run(&run, insts);
+        status_run(&run, insts);
     } else if (strcmp(cmd, "outbound") == 0) {
         proc_outbound(&insts[0]);
         rc = insts[0].failed ? 1 : 0;
-        (void)run_finish(&run);
     } else {
         phase_begin(&insts[0], "inbound");
         proc_inbound(&insts[0], c->peer, &peer);
         rc = insts[0].failed ? 1 : 0;
-        (void)run_finish(&run);
+    }
+    run_bounds(&run, "end", c->topology != NULL ? c->topology : "command line");
+    int worst = run_finish(&run);
+    if (strcmp(cmd, "status") == 0) {
+        rc = worst; /* status: 0 all well, 1 warnings, 2 broken */
     }
 out:
     for (size_t i = 0; i < n; i++) {

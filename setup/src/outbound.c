@@ -65,19 +65,15 @@ static MK_RESULT fetch_der(inst_ctx *ic, const char *cert, peer_cert *out)
     mkc_rows r;
     snprintf(sql, sizeof(sql), "SELECT CERTENCODED(CERT_ID('%s')) AS der", cert);
     GUARD(step_query(ic, "public certificate", sql, &r));
-    const mkc_cell *c = mkc_rows_get(&r, 0, "der");
-    if (c == NULL || c->is_null || !c->is_binary || c->len == 0) {
-        mkc_rows_cleanup(&r);
+    size_t len = 0;
+    uint8_t *der = mkc_rows_take(&r, 0, "der", &len);
+    mkc_rows_cleanup(&r);
+    if (der == NULL) {
         step_fail(ic, "public certificate", "CERTENCODED returned nothing for %s", cert);
         return MK_ERR;
     }
     free(out->der);
-    out->der = c->data;
-    out->der_len = c->len;
-    out->known = true;
-    out->planned = false;
-    ((mkc_cell *)c)->data = NULL;
-    mkc_rows_cleanup(&r);
+    *out = (peer_cert){.known = true, .der = der, .der_len = len};
     return MK_OK;
 }
 

@@ -72,9 +72,7 @@ typedef struct inst_ctx {
     bool failed;             /* a step failed: no more steps on this instance */
     char endpoint_name[130]; /* its DATABASE_MIRRORING endpoint ("" none yet) */
     long endpoint_id;
-    peer_cert cert;      /* its own certificate */
-    bool header_printed; /* dry run: block header for the current phase */
-    const char *phase;
+    peer_cert cert; /* its own certificate */
 } inst_ctx;
 
 /* ---- the action log (report.c) ---- */
@@ -85,7 +83,9 @@ void run_action(setup_run *run, const char *instance, const char *step, act_stat
                 const char *sql, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* A transcript record (borrowed) when --transcript is on; no-op otherwise. */
 void run_record(setup_run *run, struct json_t *record);
-/* Print the JSON document (with --json) and return the exit code 0/1/2. */
+/* The transcript's "start" / "end" record (tool, version, operator, host, time, source). */
+void run_bounds(setup_run *run, const char *type, const char *source);
+/* Print the JSON document (with --json); returns the worst outcome, 0 ok / 1 warning / 2 error. */
 int run_finish(setup_run *run);
 
 /* ---- steps (steps.c) ---- */

@@ -6,10 +6,13 @@
  * secret.
  */
 #include <jansson.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "plan.h"
 
@@ -113,6 +116,27 @@ void run_action(setup_run *run, const char *instance, const char *step, act_stat
                             "step", step, "status", status_names[st], "detail", detail);
     if (rec != NULL && sql != NULL) {
         json_object_set_new(rec, "sql", json_string(sql));
+    }
+    run_record(run, rec);
+    json_decref(rec);
+}
+
+void run_bounds(setup_run *run, const char *type, const char *source)
+{
+    char host[256] = "", when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gethostname(host, sizeof(host) - 1);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    const char *user = getenv("USER");
+    const struct passwd *pw = user == NULL ? getpwuid(geteuid()) : NULL;
+    user = user != NULL ? user : pw != NULL ? pw->pw_name : "";
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "type", type, "tool",
+                            "mirrorkey", "command", run->opts->command, "version", MK_VERSION,
+                            "operator", user, "host", host, "time", when, "topology",
+                            source != NULL ? source : "", "dry_run", run->opts->dry_run);
+    if (strcmp(type, "end") == 0) {
+        json_object_set_new(rec, "result", json_string(run->worst == 2 ? "error" : "ok"));
     }
     run_record(run, rec);
     json_decref(rec);

@@ -158,10 +158,9 @@ static void status_job(inst_ctx *ic)
     }
 }
 
-int status_run(setup_run *run, inst_ctx *insts)
+void status_run(setup_run *run, inst_ctx *insts)
 {
     for (size_t i = 0; i < run->topo->n_instances; i++) {
         status_job(&insts[i]);
     }
-    return run_finish(run);
 }

@@ -60,7 +60,6 @@ MK_RESULT step_read_secret(inst_ctx *ic, const char *what, const char *path, mk_
 
 void phase_begin(inst_ctx *ic, const char *phase)
 {
-    ic->phase = phase;
     if (!ic->run->opts->dry_run || ic->run->opts->json) {
         return;
     }

@@ -41,6 +41,7 @@ static char g_dir[256];
 static char g_conf[300];
 static char g_cert_sha[MKC_MAX_TARGETS][65];
 static size_t g_n;
+static bool g_dblib_up;
 static _Thread_local mkc_conn *tl_opening;
 
 static mkc_conn *conn_of(DBPROCESS *dbp)
@@ -225,6 +226,7 @@ MK_RESULT mkc_global_init(const mkc_target *targets, size_t n)
     g_n = n;
     ENSURE_MSG(setenv("FREETDSCONF", g_conf, 1) == 0, MK_E_IO, "setenv failed");
     ENSURE_MSG(dbinit() == SUCCEED, MK_E_INTERNAL, "db-lib initialisation failed");
+    g_dblib_up = true;
     dberrhandle(err_handler);
     dbmsghandle(msg_handler);
     dbsetlogintime(MKC_LOGIN_TIMEOUT_S);
@@ -238,7 +240,10 @@ void mkc_global_cleanup(void)
         unlink(g_conf);
         rmdir(g_dir);
         g_conf[0] = '\0';
+    }
+    if (g_dblib_up) {
         dbexit();
+        g_dblib_up = false;
     }
 }
 
@@ -478,6 +483,19 @@ const mkc_cell *mkc_rows_get(const mkc_rows *r, size_t row, const char *col)
         }
     }
     return NULL;
+}
+
+uint8_t *mkc_rows_take(mkc_rows *r, size_t row, const char *col, size_t *len)
+{
+    mkc_cell *c = (mkc_cell *)mkc_rows_get(r, row, col);
+    if (c == NULL || c->is_null || !c->is_binary || c->len == 0) {
+        return NULL;
+    }
+    uint8_t *data = c->data;
+    *len = c->len;
+    c->data = NULL;
+    c->is_null = true;
+    return data;
 }
 
 const char *mkc_text(const mkc_rows *r, size_t row, const char *col)

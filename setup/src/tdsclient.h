@@ -94,6 +94,8 @@ const mkc_msg *mkc_info(const mkc_conn *c, size_t i);
 void mkc_rows_cleanup(mkc_rows *r);
 /* Cell (row, column name) or NULL when the column does not exist. */
 const mkc_cell *mkc_rows_get(const mkc_rows *r, size_t row, const char *col);
+/* Take a binary cell's bytes (caller frees; the cell becomes NULL), or NULL when it is not one. */
+uint8_t *mkc_rows_take(mkc_rows *r, size_t row, const char *col, size_t *len);
 /* Text of a cell or "" (NULL or missing). */
 const char *mkc_text(const mkc_rows *r, size_t row, const char *col);
 /* Integer value of a text cell, or `dflt`. */

@@ -71,8 +71,11 @@ conn() { echo --server "127.0.0.1:$(tds_port "$1")" --login admin --password-fil
 mkdir "$work/cer"
 # shellcheck disable=SC2046
 "$MIRRORKEY" outbound $(conn HOST_A) --name HOST_A --master-key-password-file "$work/mka" \
-    --endpoint-port "$(free_port)" --key ec:p256 --cer-out "$work/cer" >"$work/out.txt" 2>&1 ||
-    { cat "$work/out.txt" >&2; fail "outbound"; }
+    --endpoint-port "$(free_port)" --key ec:p256 --cer-out "$work/cer" --transcript "$work/out.jsonl" \
+    >"$work/out.txt" 2>&1 || { cat "$work/out.txt" >&2; fail "outbound"; }
+"$MIRRORKEY" transcript verify "$work/out.jsonl" >/dev/null || fail "outbound's transcript"
+[ "$("$PYTHON" -c 'import json,sys; print(" ".join(json.loads(l)["type"] for l in open(sys.argv[1]) if json.loads(l)["type"] in ("start","certificate","end")))' "$work/out.jsonl")" = "start certificate end" ] ||
+    fail "outbound's transcript lacks start, certificate or end"
 grep -Eq 'sha256 [0-9a-f]{64}, spki-sha256 [0-9a-f]{64}' "$work/out.txt" || fail "outbound: no fingerprints"
 [ "$(ls "$work/cer")" = "HOST_A_cert.cer" ] || fail "outbound wrote something other than the .cer"
 "$OPENSSL" x509 -inform DER -in "$work/cer/HOST_A_cert.cer" -noout -text | grep -q 'prime256v1' ||
