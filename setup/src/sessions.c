@@ -179,6 +179,8 @@ MK_RESULT proc_wait_synchronized(setup_run *run, inst_ctx *insts, int seconds)
 {
     const topology *t = run->topo;
     mk_result res = MK_OK;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (size_t i = 0; i < t->n_sessions; i++) {
         const topo_session *s = &t->sessions[i];
         if (insts[s->principal].failed || insts[s->mirror].failed ||
@@ -187,13 +189,12 @@ MK_RESULT proc_wait_synchronized(setup_run *run, inst_ctx *insts, int seconds)
         }
         char why[400] = "";
         bool first = true, ok = false;
-        struct timespec start, now;
-        clock_gettime(CLOCK_MONOTONIC, &start);
+        struct timespec now;
         for (;;) {
             ok = synchronized(insts, s, why, sizeof(why));
             clock_gettime(CLOCK_MONOTONIC, &now);
             if (ok || insts[s->principal].failed || insts[s->mirror].failed ||
-                now.tv_sec - start.tv_sec >= seconds) {
+                now.tv_sec - start.tv_sec >= seconds) { /* one deadline for all sessions */
                 break;
             }
             first = false;
